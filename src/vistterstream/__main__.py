@@ -1,0 +1,3 @@
+from vistterstream.cli import main
+
+raise SystemExit(main())

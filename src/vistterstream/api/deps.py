@@ -1,0 +1,32 @@
+"""FastAPI dependencies: everything comes from app.state, set up by create_app (no globals)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from vistterstream.settings import Settings
+from vistterstream.store.secrets import SecretBox
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    with request.app.state.sessions() as session:
+        yield session
+
+
+def get_secrets(request: Request) -> SecretBox:
+    box: SecretBox = request.app.state.secrets
+    return box
+
+
+def get_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbSession = Annotated[Session, Depends(get_session)]
+Secrets = Annotated[SecretBox, Depends(get_secrets)]
+AppSettings = Annotated[Settings, Depends(get_settings)]

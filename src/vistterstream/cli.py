@@ -1,0 +1,92 @@
+"""`vistterstream serve | receive | reset-keys` — the operator's command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from pydantic import ValidationError
+
+from vistterstream.logs import configure_logging
+from vistterstream.settings import Settings
+from vistterstream.store.db import StoreError
+
+logger = logging.getLogger("vistterstream")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    overrides = {k: v for k, v in (("host", getattr(args, "host", None)), ("port", getattr(args, "port", None)),
+                                   ("data_dir", getattr(args, "data_dir", None))) if v is not None}
+    return Settings(**overrides)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from vistterstream.app import create_app
+
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    app = create_app(settings)
+    if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        logger.warning("listening on %s: the app is reachable from other machines", settings.host)
+    logger.info("open http://%s:%d in a browser (API docs at /docs)", settings.host, settings.port)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=10)
+    return 0
+
+
+def cmd_reset_keys(args: argparse.Namespace) -> int:
+    from cryptography.fernet import Fernet
+    from sqlalchemy import update
+
+    from vistterstream.store.db import check_data_dir, create_db_engine, migrate, session_factory
+    from vistterstream.store.models import Destination
+
+    settings = _settings(args)
+    configure_logging(settings.log_level)
+    if not args.yes:
+        print("This erases every stored stream key (you will re-enter them) and creates a new key file.\n"
+              "Run again with --yes to confirm.")
+        return 1
+    check_data_dir(settings.data_dir)
+    engine = create_db_engine(settings.db_path)
+    migrate(engine)
+    with session_factory(engine)() as session:
+        session.execute(update(Destination).values(stream_key_encrypted=None, stream_key_hint=None))
+        session.commit()
+    settings.key_path.unlink(missing_ok=True)
+    settings.key_path.touch(mode=0o600)
+    settings.key_path.write_bytes(Fernet.generate_key())
+    print(f"Stream keys erased; new key file at {settings.key_path}. Re-enter keys under Destinations.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vistterstream", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the app (web UI + API + media engine)")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1, env VISTTER_HOST)")
+    serve.add_argument("--port", type=int, help="port (default 8000, env VISTTER_PORT)")
+    serve.add_argument("--data-dir", help="data directory (env VISTTER_DATA_DIR)")
+    serve.set_defaults(func=cmd_serve)
+    reset = sub.add_parser("reset-keys", help="erase stored stream keys after losing the key file")
+    reset.add_argument("--data-dir", help="data directory (env VISTTER_DATA_DIR)")
+    reset.add_argument("--yes", action="store_true", help="confirm")
+    reset.set_defaults(func=cmd_reset_keys)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+        return result
+    except StoreError as exc:
+        print(f"vistterstream: {exc}", file=sys.stderr)
+        return 2
+    except ValidationError as exc:
+        problems = "; ".join(f"VISTTER_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"vistterstream: invalid configuration: {problems}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""Outputs fed by the packet bus: HLS preview, live relays, low-latency monitor."""

@@ -1,0 +1,1 @@
+"""Persistence: SQLAlchemy models, database bootstrap and migrations, secret encryption."""
