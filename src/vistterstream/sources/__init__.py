@@ -1,0 +1,1 @@
+"""Camera readers (one thread each, latest-frame mailbox) and the built-in test-pattern source."""
