@@ -18,7 +18,7 @@ def open_options(kind: str) -> dict[str, str]:
     """Demuxer options per camera type: low buffering, TCP for RTSP (UDP loses packets over Wi-Fi)."""
     common = {"fflags": "nobuffer", "analyzeduration": "1000000", "probesize": "1000000"}
     if kind == "rtsp":
-        return {**common, "rtsp_transport": "tcp", "stimeout": str(int(READ_TIMEOUT * 1e6))}
+        return {**common, "rtsp_transport": "tcp", "timeout": str(int(READ_TIMEOUT * 1e6))}
     if kind == "rtmp":
         return {**common, "rtmp_live": "live"}
     if kind == "http":

@@ -1,0 +1,1 @@
+"""Benchmarks: measured figures, printed as tables and saved under bench/results/ (never pass/fail)."""
