@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import os
 import subprocess
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from vistterstream.app import create_app
@@ -29,6 +35,43 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     with TestClient(create_app(settings)) as test_client:
         yield test_client
+
+
+@dataclass
+class LiveApp:
+    """The real app served by uvicorn on a loopback port, in this process (so tests can inspect its state)."""
+
+    base_url: str
+    app: FastAPI
+    http: httpx.Client
+
+
+def serve_app(settings: Settings) -> Iterator[LiveApp]:
+    from tests.media import free_port
+
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="test-app-server", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the app did not start")
+        time.sleep(0.02)
+    base_url = f"http://127.0.0.1:{config.port}"
+    with httpx.Client(base_url=base_url, timeout=30) as http:
+        try:
+            yield LiveApp(base_url, app, http)
+        finally:
+            server.should_exit = True
+            thread.join(30)
+
+
+@pytest.fixture
+def live_app(tmp_path: Path) -> Iterator[LiveApp]:
+    """The app with the media engine on, an empty database and a short go-live timeout."""
+    yield from serve_app(make_settings(tmp_path / "data", engine_enabled=True, live_connect_timeout=4.0))
 
 
 @pytest.fixture

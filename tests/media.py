@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import itertools
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,8 +53,9 @@ def kill(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
-    if process.stderr:
-        process.stderr.close()
+    for pipe in (process.stdout, process.stderr):
+        if pipe:
+            pipe.close()
 
 
 @dataclass(frozen=True)
@@ -135,3 +139,137 @@ class BusDecoder:
             if packet is not None and packet.kind == "video":
                 out += [(time.time(), f) for f in self.decode(packet)]
         return out
+
+
+class Receiver:
+    """`vistterstream receive --json` in a subprocess: the real local RTMP(S) receiver, watched line by line."""
+
+    def __init__(self, url: str, cert: Path | None = None, key: Path | None = None) -> None:
+        self.url, self.cert, self.key = url, cert, key
+        self.events: list[dict[str, object]] = []
+        self._lock = threading.Lock()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    def start(self) -> None:
+        args = [sys.executable, "-m", "vistterstream", "receive", "--listen", self.url, "--json"]
+        if self.cert and self.key:
+            args += ["--cert", str(self.cert), "--key", str(self.key)]
+        with self._lock:
+            self.events = []
+        self.process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        self._reader = threading.Thread(target=self._read, args=(self.process,), daemon=True)
+        self._reader.start()
+        # The receiver binds its public socket before it says so: no need to probe (and disturb) it.
+        self.wait_for(lambda e: e["event"] == "listening", 15, "the receiver to listen")
+
+    def _read(self, process: subprocess.Popen[bytes]) -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            with contextlib.suppress(ValueError):
+                event = json.loads(line)
+                with self._lock:
+                    self.events.append(event)
+
+    def latest(self, kind: str) -> dict[str, object] | None:
+        with self._lock:
+            matching = [e for e in self.events if e["event"] == kind]
+        return matching[-1] if matching else None
+
+    def wait_for(self, predicate: Callable[[dict[str, object]], bool], timeout: float, what: str) -> dict[str, object]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                found = [e for e in self.events if predicate(e)]
+            if found:
+                return found[-1]
+            time.sleep(0.05)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what}; got {self.events[-3:]}")
+
+    def frames(self) -> int:
+        stats = self.latest("stats")
+        return int(stats["decoded_frames"]) if stats else 0  # type: ignore[call-overload]
+
+    def kill(self) -> None:
+        if self.process is not None:
+            if self.process.poll() is None:
+                os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+            self._reader.join(5)  # reads to EOF, then the pipe can be closed
+            kill(self.process)
+            self.process = None
+
+
+def make_tls_cert(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (what a test RTMPS ingest presents)."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1)).sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
+class FaultyServer:
+    """A TCP 'ingest' that misbehaves: `refuse` closes every connection at once, `silent` never answers."""
+
+    def __init__(self, behaviour: str) -> None:
+        self.behaviour = behaviour
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.server.getsockname()[1])
+        self.server.settimeout(0.2)
+        self._stop = threading.Event()
+        self._held: list[socket.socket] = []
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections += 1
+            if self.behaviour == "refuse":
+                conn.close()
+            else:
+                self._held.append(conn)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.server.close()
+        for conn in self._held:
+            conn.close()
+
+
+def child_pids(marker: str) -> list[int]:
+    """PIDs of this process's children whose command line contains `marker`."""
+    me, found = os.getpid(), []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == me and marker in cmdline:
+            found.append(int(entry.name))
+    return found

@@ -8,18 +8,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vistterstream import __version__
-from vistterstream.api import cameras, destinations, timelines
+from vistterstream.api import cameras, destinations, preview, timelines
 from vistterstream.api.errors import install_error_handlers
+from vistterstream.outputs.hls import remove_leftovers
+from vistterstream.router.events import StatusHub
+from vistterstream.router.router import Audit, AuditEvent, StreamRouter
 from vistterstream.settings import Settings
 from vistterstream.store.db import check_data_dir, create_db_engine, migrate, session_factory
 from vistterstream.store.demo import is_empty, load_demo_data
-from vistterstream.store.models import Destination
+from vistterstream.store.models import Destination, PreviewEvent
 from vistterstream.store.secrets import KeyFileError, SecretBox, load_or_create_key
 
 logger = logging.getLogger(__name__)
@@ -51,10 +55,18 @@ def open_store(settings: Settings) -> tuple[sessionmaker[Session], SecretBox]:
 def create_app(settings: Settings) -> FastAPI:
     sessions, secrets = open_store(settings)
 
+    hub = StatusHub()
+    stream_router = StreamRouter(settings.media_dir, connect_timeout=settings.live_connect_timeout,
+                                 audit=audit_writer(sessions), notify=hub.notify, enabled=settings.engine_enabled)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         logger.info("VistterStream %s serving data dir %s", __version__, settings.data_dir)
+        removed = remove_leftovers(settings.media_dir)
+        if removed:
+            logger.info("removed %d preview folder(s) left by an earlier run", removed)
         yield
+        await run_in_threadpool(stream_router.shutdown)
         sessions.kw["bind"].dispose()
         logger.info("VistterStream stopped")
 
@@ -67,11 +79,27 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.sessions = sessions
     app.state.secrets = secrets
+    app.state.router = stream_router
+    app.state.hub = hub
     install_error_handlers(app)
-    for module in (cameras, destinations, timelines):
+    for module in (cameras, destinations, timelines, preview):
         app.include_router(module.router)
+    app.include_router(preview.files)
     mount_web_ui(app, settings.static_dir or PACKAGE_STATIC)
     return app
+
+
+def audit_writer(sessions: sessionmaker[Session]) -> Audit:
+    """Router transitions → rows in preview_events (called from request and relay threads)."""
+
+    def write(event: AuditEvent) -> None:
+        with sessions() as session:
+            session.add(PreviewEvent(event_type=event.event_type, timeline_id=event.timeline_id,
+                                     destination_ids=event.destination_ids, detail=event.detail,
+                                     created_by=event.created_by))
+            session.commit()
+
+    return write
 
 
 def mount_web_ui(app: FastAPI, static_dir: Path) -> None:

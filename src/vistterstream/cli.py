@@ -63,6 +63,39 @@ def cmd_reset_keys(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_receive(args: argparse.Namespace) -> int:
+    import signal
+    import threading
+    from pathlib import Path
+
+    from vistterstream.receiver import print_event, serve
+
+    stop = threading.Event()
+    emit = print_event(args.json)
+    cert, key = (Path(args.cert) if args.cert else None), (Path(args.key) if args.key else None)
+    worker = threading.Thread(target=serve, args=(args.listen, emit, stop),
+                              kwargs={"cert": cert, "key": key, "once": args.once}, daemon=True)
+    try:
+        # Validate the URL and TLS files here, so mistakes are a one-line error, not a thread traceback.
+        from vistterstream.receiver import split_listen_url
+
+        scheme = split_listen_url(args.listen)[0]
+        if scheme == "rtmps" and not (cert and key):
+            raise ValueError("rtmps:// needs --cert and --key (a PEM certificate and its private key)")
+        for path in (cert, key):
+            if path is not None and not path.is_file():
+                raise ValueError(f"{path} does not exist")
+    except ValueError as exc:
+        print(f"vistterstream receive: {exc}", file=sys.stderr)
+        return 2
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    worker.start()
+    while worker.is_alive() and not stop.is_set():
+        worker.join(0.2)
+    return 0  # the listener thread may be blocked inside FFmpeg; it is a daemon and ends with us
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vistterstream", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -71,6 +104,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="port (default 8000, env VISTTER_PORT)")
     serve.add_argument("--data-dir", help="data directory (env VISTTER_DATA_DIR)")
     serve.set_defaults(func=cmd_serve)
+    receive = sub.add_parser("receive", help="a local RTMP(S) receiver to rehearse go-live offline")
+    receive.add_argument("--listen", default="rtmp://127.0.0.1:1936/live/test",
+                         help="rtmp:// or rtmps:// address to listen on (default %(default)s)")
+    receive.add_argument("--cert", help="PEM certificate for rtmps://")
+    receive.add_argument("--key", help="PEM private key for rtmps://")
+    receive.add_argument("--json", action="store_true", help="one JSON object per line (for scripts)")
+    receive.add_argument("--once", action="store_true", help="exit after the first publisher disconnects")
+    receive.set_defaults(func=cmd_receive)
     reset = sub.add_parser("reset-keys", help="erase stored stream keys after losing the key file")
     reset.add_argument("--data-dir", help="data directory (env VISTTER_DATA_DIR)")
     reset.add_argument("--yes", action="store_true", help="confirm")

@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
 from vistterstream.redact import redact
+from vistterstream.router.router import RouterError
 from vistterstream.store.db import StoreError
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,10 @@ def _clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return JSONResponse({"detail": exc.detail, **jsonable_encoder(exc.extra)}, status_code=exc.status_code)
+
+    @app.exception_handler(RouterError)
+    async def _router_error(_request: Request, exc: RouterError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, **jsonable_encoder(exc.extra)}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

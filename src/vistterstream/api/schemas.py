@@ -273,3 +273,110 @@ class TimelineOut(BaseModel):
 class ErrorOut(BaseModel):
     detail: str | list[dict[str, object]]
     message: str | None = None
+
+
+# ---------------------------------------------------------------- preview / go-live
+DestinationIds = Annotated[list[Annotated[int, Field(gt=0)]], Field(min_length=1, max_length=20)]
+
+
+class PreviewStart(Input):
+    timeline_id: int = Field(gt=0)
+
+
+class GoLive(Input):
+    destination_ids: DestinationIds
+
+
+class DestinationChange(Input):
+    add: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list, max_length=20)
+    remove: list[Annotated[int, Field(gt=0)]] = Field(default_factory=list, max_length=20)
+
+    @model_validator(mode="after")
+    def _something(self) -> DestinationChange:
+        if not self.add and not self.remove:
+            raise ValueError("give destination ids to `add` or to `remove`")
+        if set(self.add) & set(self.remove):
+            raise ValueError("a destination cannot be added and removed at once")
+        return self
+
+
+class PreviewStarted(BaseModel):
+    message: str
+    timeline_id: int
+    timeline_name: str
+    hls_url: str
+    mode: Literal["preview"]
+
+
+class PreviewStopped(BaseModel):
+    message: str
+    timeline_id: int | None
+
+
+class DestinationFailure(BaseModel):
+    destination_id: int
+    name: str
+    error: str
+
+
+class WentLive(BaseModel):
+    message: str
+    timeline_id: int | None
+    destinations: list[str] = Field(description="Names of the destinations now receiving the program.")
+    mode: Literal["live"]
+    failures: list[DestinationFailure] = Field(description="Destinations that could not connect (left out).")
+
+
+class ModeChanged(BaseModel):
+    message: str
+    mode: str
+    destinations: list[str] = Field(default_factory=list)
+    failures: list[DestinationFailure] = Field(default_factory=list)
+
+
+class DestinationStatus(BaseModel):
+    destination_id: int
+    name: str
+    platform: str
+    url: str = Field(description="Ingest URL with the stream key masked.")
+    state: Literal["connecting", "live", "retrying", "failed", "stopped"]
+    bytes_sent: int
+    bitrate: int = Field(description="bit/s over the last few seconds")
+    reconnects: int
+    last_error: str | None
+    connected_at: float | None
+    next_retry_in: float | None
+    dropped_gops: int
+
+
+class PreviewStatus(BaseModel):
+    is_active: bool
+    mode: Literal["idle", "preview", "live"]
+    timeline_id: int | None
+    timeline_name: str | None
+    hls_url: str | None = Field(description="Kept while live: the monitor keeps playing.")
+    server_healthy: bool
+    position: float | None = Field(description="Timeline playhead, seconds into the current loop.")
+    duration: float | None
+    started_at: float | None
+    live_since: float | None
+    busy: bool = Field(description="A command is being carried out.")
+    destinations: list[DestinationStatus]
+    program: dict[str, object] | None = Field(description="Engine figures: fps, drops, per-source state.")
+    preview: dict[str, object] | None
+
+
+class PreviewHealth(BaseModel):
+    status: Literal["healthy", "unhealthy"]
+    active_streams: list[dict[str, object]]
+    detail: str | None = None
+
+
+class PreviewEventOut(BaseModel):
+    id: int
+    event_type: str
+    timeline_id: int | None
+    destination_ids: list[int]
+    created_at: datetime
+    created_by: str | None
+    detail: str | None

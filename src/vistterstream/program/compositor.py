@@ -20,6 +20,8 @@ from vistterstream.sources.base import STALL_AFTER
 
 logger = logging.getLogger(__name__)
 
+GIVE_UP_AFTER = 10  # seconds of nothing but failing frames before the program is declared failed
+
 
 class Compositor:
     def __init__(self, spec: TimelineSpec, pool: SourcePool, encoder: Encoder, bus: PacketBus) -> None:
@@ -40,6 +42,8 @@ class Compositor:
         self.compose_seconds = 0.0
         self.started_at: float | None = None
         self.error: str | None = None
+        self.tick_errors = 0
+        self.last_tick_error: str | None = None
 
     def start(self) -> None:
         self._stop.clear()
@@ -61,7 +65,7 @@ class Compositor:
         fps = self.spec.fps
         t0 = time.monotonic()
         self.started_at = time.time()
-        n = 0
+        n = failures = 0
         try:
             while not self._stop.is_set():
                 due = t0 + n / fps
@@ -74,11 +78,21 @@ class Compositor:
                 if late > 1:  # the machine fell behind: drop frames, keep wall-clock time
                     self.dropped_frames += late
                     n += late
-                self.tick(n)
+                try:
+                    self.tick(n)
+                    failures = 0
+                except Exception as exc:  # one bad frame must not end the program (and the broadcast)
+                    failures += 1
+                    self.tick_errors += 1
+                    self.last_tick_error = redact(f"{type(exc).__name__}: {exc}")
+                    if failures == 1 or self.tick_errors % (fps * 10) == 0:
+                        logger.exception("frame %d failed; continuing", n)
+                    if failures >= fps * GIVE_UP_AFTER:
+                        raise
                 n += 1
         except Exception as exc:
             self.error = redact(f"{type(exc).__name__}: {exc}")
-            logger.exception("compositor stopped on an error")
+            logger.exception("compositor stopped: every frame failed for %d s", GIVE_UP_AFTER)
 
     def tick(self, n: int) -> None:
         plan = plan_at(self.spec, n / self.spec.fps)
@@ -129,4 +143,5 @@ class Compositor:
             "compose_ms": round(1000 * self.compose_seconds / max(1, self.frames_out), 2),
             "encode_ms": round(1000 * self.encoder.encode_seconds / max(1, self.encoder.frames), 2),
             "overlay_errors": list(self.overlays.errors.values()), "error": self.error,
+            "frame_errors": self.tick_errors, "last_frame_error": self.last_tick_error,
         }

@@ -1,0 +1,203 @@
+"""/api/preview — start / stop the program preview, go live, status, health, events; /preview/ HLS files."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from vistterstream.api.deps import DbSession, Secrets
+from vistterstream.api.errors import ApiError, FieldError
+from vistterstream.api.schemas import (
+    DestinationChange,
+    GoLive,
+    ModeChanged,
+    PreviewEventOut,
+    PreviewHealth,
+    PreviewStart,
+    PreviewStarted,
+    PreviewStatus,
+    PreviewStopped,
+    WentLive,
+)
+from vistterstream.outputs.hls import PLAYLIST
+from vistterstream.outputs.relay import Target
+from vistterstream.program.timeline import spec_from_model
+from vistterstream.router.events import StatusHub
+from vistterstream.router.router import StreamRouter
+from vistterstream.sources.factory import CameraSpec
+from vistterstream.store.models import Camera, Destination, PreviewEvent, Timeline
+from vistterstream.store.secrets import SecretBox
+
+router = APIRouter(prefix="/api/preview", tags=["preview"])
+files = APIRouter(tags=["preview"])
+
+HEARTBEAT_SECONDS = 15.0
+STATUS_REFRESH_SECONDS = 1.0
+
+
+def get_router(request: Request) -> StreamRouter:
+    stream_router: StreamRouter = request.app.state.router
+    return stream_router
+
+
+Router = Annotated[StreamRouter, Depends(get_router)]
+
+
+def destination_targets(session: Session, secrets: SecretBox, ids: list[int]) -> list[Target]:
+    """Active destinations by id, with decrypted keys; 404 naming any unknown or inactive id."""
+    rows = {d.id: d for d in session.scalars(select(Destination).where(Destination.id.in_(ids)))}
+    unknown = [i for i in ids if i not in rows]
+    inactive = [i for i in ids if i in rows and not rows[i].is_active]
+    if unknown or inactive:
+        parts = []
+        if unknown:
+            parts.append(f"unknown destination id(s) {unknown}")
+        if inactive:
+            parts.append(f"inactive destination(s) {[rows[i].name for i in inactive]} (activate them first)")
+        raise ApiError(404, "No valid destinations: " + "; ".join(parts) + ".", unknown_ids=unknown,
+                       inactive_ids=inactive)
+    targets = []
+    for position, destination_id in enumerate(dict.fromkeys(ids)):
+        dest = rows[destination_id]
+        key = secrets.decrypt(dest.stream_key_encrypted) if dest.stream_key_encrypted else ""
+        if not key and dest.platform != "custom":
+            raise FieldError(["destination_ids", position],
+                             f"'{dest.name}' has no stream key: add it under Destinations before going live")
+        url = f"{dest.rtmp_url.rstrip('/')}/{key}" if key else dest.rtmp_url
+        targets.append(Target(dest.id, dest.name, dest.platform, url, key))
+    return targets
+
+
+@router.post("/start", response_model=PreviewStarted, responses={
+    404: {"description": "Timeline not found"}, 409: {"description": "A preview is already running"},
+    503: {"description": "The preview engine cannot serve"}})
+def start_preview(body: PreviewStart, session: DbSession, stream_router: Router) -> dict[str, Any]:
+    timeline = session.scalar(select(Timeline).where(Timeline.id == body.timeline_id)
+                              .options(selectinload(Timeline.cues)))
+    if timeline is None:
+        raise ApiError(404, f"Timeline {body.timeline_id} not found.")
+    spec = spec_from_model(timeline)
+    camera_ids = {shot.camera_id for shot in spec.shots}
+    cameras = {c.id: CameraSpec(c.id, c.name, c.type, c.url)
+               for c in session.scalars(select(Camera).where(Camera.id.in_(camera_ids), Camera.enabled.is_(True)))}
+    disabled = sorted(camera_ids - set(cameras))
+    if disabled:
+        raise FieldError(["timeline_id"], f"timeline '{timeline.name}' uses disabled or deleted camera(s) "
+                                          f"{disabled}: enable them or change the timeline")
+    return stream_router.start(spec, cameras)
+
+
+@router.post("/stop", response_model=PreviewStopped, responses={400: {"description": "No preview is running"}})
+def stop_preview(stream_router: Router) -> dict[str, Any]:
+    return stream_router.stop()
+
+
+@router.post("/go-live", response_model=WentLive, responses={
+    400: {"description": "Not in preview"}, 404: {"description": "No valid destinations"},
+    502: {"description": "No destination accepted the stream; still in preview"}})
+def go_live(body: GoLive, session: DbSession, secrets: Secrets, stream_router: Router) -> dict[str, Any]:
+    stream_router.check_can_go_live()
+    return stream_router.go_live(destination_targets(session, secrets, body.destination_ids))
+
+
+@router.post("/stop-live", response_model=ModeChanged, responses={400: {"description": "Not live"}})
+def stop_live(stream_router: Router) -> dict[str, Any]:
+    return stream_router.stop_live()
+
+
+@router.post("/destinations", response_model=ModeChanged, responses={
+    400: {"description": "Not live"}, 404: {"description": "Unknown destination"},
+    409: {"description": "Already live on it"}, 502: {"description": "Could not connect"}})
+def change_destinations(body: DestinationChange, session: DbSession, secrets: Secrets,
+                        stream_router: Router) -> dict[str, Any]:
+    """Add and/or remove destinations while live, without touching the others."""
+    stream_router.check_live()
+    result: dict[str, Any] = {}
+    if body.remove:
+        result = stream_router.remove_destinations(body.remove)
+    if body.add:
+        added = stream_router.add_destinations(destination_targets(session, secrets, body.add))
+        if result:
+            added["message"] = f"{result['message']}. {added['message']}"
+        result = added
+    return result
+
+
+@router.get("/status", response_model=PreviewStatus)
+def preview_status(stream_router: Router) -> dict[str, Any]:
+    return stream_router.status()
+
+
+@router.get("/health", response_model=PreviewHealth, responses={503: {"model": PreviewHealth}})
+def preview_health(stream_router: Router) -> Any:
+    healthy, body = stream_router.health()
+    return body if healthy else JSONResponse(body, status_code=503)
+
+
+@router.get("/events", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}, "description": "`status` events"}})
+async def preview_events(request: Request, stream_router: Router) -> StreamingResponse:
+    """Server-sent events: a `status` event (same body as GET /status) on every change, at most 1/s while
+    running, and a comment heartbeat every 15 s."""
+    hub: StatusHub = request.app.state.hub
+
+    async def stream() -> AsyncIterator[str]:
+        changed = hub.listen()
+        last, last_sent = "", 0.0
+        loop = asyncio.get_running_loop()
+        try:
+            yield "retry: 2000\n\n"
+            while not await request.is_disconnected():
+                status = PreviewStatus.model_validate(stream_router.status()).model_dump(mode="json")
+                payload = json.dumps(status, separators=(",", ":"))
+                if payload != last:
+                    last, last_sent = payload, loop.time()
+                    yield f"id: {hub.version}\nevent: status\ndata: {payload}\n\n"
+                elif loop.time() - last_sent > HEARTBEAT_SECONDS:
+                    last_sent = loop.time()
+                    yield ": heartbeat\n\n"
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(changed.wait(), STATUS_REFRESH_SECONDS)
+                changed.clear()
+        finally:
+            hub.unlisten(changed)
+
+    return StreamingResponse(stream(), media_type="text/event-stream",
+                             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.get("/events/history", response_model=list[PreviewEventOut])
+def preview_event_history(session: DbSession, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+                          timeline_id: int | None = None) -> list[PreviewEvent]:
+    """The audit trail, newest first."""
+    query = select(PreviewEvent).order_by(PreviewEvent.id.desc()).limit(limit)
+    if timeline_id is not None:
+        query = query.where(PreviewEvent.timeline_id == timeline_id)
+    return list(session.scalars(query))
+
+
+_FILE = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
+
+
+@files.get("/preview/{run_id}/{name}", include_in_schema=False)
+def preview_file(run_id: str, name: str, stream_router: Router) -> FileResponse:
+    """HLS files of the running preview. The playlist is never cached; segments never change."""
+    hls = stream_router.hls
+    if hls is None or run_id != hls.run_id or not _FILE.match(name):
+        raise ApiError(404, "No such preview file: the preview was stopped or restarted. Reload the player.")
+    path = hls.dir / name
+    if not path.is_file():
+        raise ApiError(404, f"{name} is not available (yet, or any more).")
+    if name == PLAYLIST:
+        return FileResponse(path, media_type="application/vnd.apple.mpegurl",
+                            headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
+    return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "public, max-age=300, immutable"})

@@ -1,0 +1,1 @@
+"""The stream router: the only owner of the preview / live mode."""
