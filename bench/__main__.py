@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from bench import engine
+import logging
+
+from bench import engine, golive
 
 
 def main() -> None:
-    for module in (engine,):
+    logging.basicConfig(level=logging.ERROR)  # relays log every injected fault; the tables are the output
+    for module in (engine, golive):
         module.main()
 
 

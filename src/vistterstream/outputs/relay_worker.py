@@ -67,8 +67,10 @@ def describe_failure(exc: BaseException, ffmpeg_lines: list[str]) -> str:
         return "connection refused: the server is down or the address/port in the RTMP URL is wrong"
     if "name or service not known" in lower or "failed to resolve" in lower or "temporary failure in name" in lower:
         return "the server name cannot be resolved: check the RTMP URL and this device's internet connection"
-    if "certificate" in lower or "tls" in lower or "ssl" in lower or "handshake" in lower:
+    if "certificate" in lower or "tls" in lower or "ssl" in lower:
         return f"secure connection (RTMPS) failed: {_last(ffmpeg_lines) or exc}"
+    if "handshake" in lower:
+        return "the server hung up during the RTMP handshake: is this an RTMP ingest address (and port)?"
     if "timed out" in lower or isinstance(exc, TimeoutError):
         return "the server did not answer in time: check the URL and the network"
     if "server error" in lower or "publish" in lower or "badname" in lower or "unauthorized" in lower:
