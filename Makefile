@@ -30,6 +30,7 @@ test: setup web
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	@# pytest exits 5 when it collected nothing: that must fail, not pass.
+	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
 	$(BIN)/pytest $(PYTEST_ARGS); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected" >&2; exit 1; fi; exit $$rc
 
 lint: setup

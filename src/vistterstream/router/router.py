@@ -232,6 +232,12 @@ class StreamRouter:
         return f"/preview/{self.hls.run_id}/index.m3u8" if self.hls else None
 
     @property
+    def playable_hls_url(self) -> str | None:
+        """The preview URL once its first playlist exists (players treat an early 404 as fatal)."""
+        hls = self.hls
+        return self.hls_url if hls is not None and hls.playlist.exists() else None
+
+    @property
     def _timeline_id(self) -> int | None:
         return self.spec.id if self.spec else None
 
@@ -264,7 +270,7 @@ class StreamRouter:
             "mode": self.mode.value,
             "timeline_id": spec.id if spec else None,
             "timeline_name": spec.name if spec else None,
-            "hls_url": self.hls_url,
+            "hls_url": self.playable_hls_url,
             "server_healthy": self.health_problem() is None,
             "position": self.engine.position,
             "duration": spec.duration if spec else None,
