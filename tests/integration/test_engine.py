@@ -21,6 +21,7 @@ from tests.media import (
     kill,
     start_helper,
     wait_for_port,
+    wait_until,
 )
 from vistterstream.outputs.hls import HlsOutput, remove_leftovers
 from vistterstream.program.engine import Engine, EngineError, EngineState
@@ -49,15 +50,6 @@ def engine() -> Iterator[Engine]:
     running.stop()
 
 
-def wait_for(condition: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(condition) and condition():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 def source_of(frame: Frame) -> str:
     if is_color(frame.yuv_at, RED):
         return "red"
@@ -74,7 +66,7 @@ def test_cuts_and_fade_packaged_to_hls(engine: Engine, tmp_path: Path) -> None:
     hls = HlsOutput(bus, tmp_path / "media")
     hls.start()
     try:
-        wait_for(lambda: len(list(hls.dir.glob("seg*.ts"))) >= 7, 20, "seven HLS segments")
+        wait_until(lambda: len(list(hls.dir.glob("seg*.ts"))) >= 7, 20, "seven HLS segments")
         playlist = hls.playlist.read_text()
         segments = sorted(hls.dir.glob("seg*.ts"))[:6]  # complete ones only; the newest may be in progress
         frames, rate = decode_segments(segments)
@@ -140,7 +132,7 @@ def test_killed_camera_shows_slate_then_recovers(engine: Engine) -> None:
         bus = engine.start(spec((Shot(3, 3600.0),)), cameras)
         decoder = BusDecoder(bus.info)
         sub = bus.subscribe("test")
-        wait_for(lambda: engine.stats()["sources"][0]["state"] == "ok", 15, "the HTTP camera to deliver")
+        wait_until(lambda: engine.stats()["sources"][0]["state"] == "ok", 15, "the HTTP camera to deliver")
         before = decoder.drain(sub, 1.5)
         assert any(f.stamp and f.stamp.tag == 7 for _, f in before), "the camera's own frames reach the program"
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.conftest import LiveApp
-from tests.media import Receiver, child_pids, free_port, make_tls_cert
+from tests.media import Receiver, child_pids, free_port, make_tls_cert, wait_until
 
 PLAYLIST_SEQ = re.compile(r"#EXT-X-MEDIA-SEQUENCE:(\d+)")
 
@@ -47,15 +47,6 @@ def engine_threads() -> list[str]:
     """Threads the media engine and outputs start (the web server's own pool is not ours to count)."""
     prefixes = ("compositor", "hls-output", "relay-", "source-")
     return [t.name for t in threading.enumerate() if t.name.startswith(prefixes)]
-
-
-def wait_until(check: object, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if callable(check) and check():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class PlaylistWatcher:
