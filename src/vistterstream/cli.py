@@ -68,23 +68,15 @@ def cmd_receive(args: argparse.Namespace) -> int:
     import threading
     from pathlib import Path
 
-    from vistterstream.receiver import print_event, serve
+    from vistterstream.receiver import check_listen, print_event, serve
 
     stop = threading.Event()
     emit = print_event(args.json)
     cert, key = (Path(args.cert) if args.cert else None), (Path(args.key) if args.key else None)
     worker = threading.Thread(target=serve, args=(args.listen, emit, stop),
                               kwargs={"cert": cert, "key": key, "once": args.once}, daemon=True)
-    try:
-        # Validate the URL and TLS files here, so mistakes are a one-line error, not a thread traceback.
-        from vistterstream.receiver import split_listen_url
-
-        scheme = split_listen_url(args.listen)[0]
-        if scheme == "rtmps" and not (cert and key):
-            raise ValueError("rtmps:// needs --cert and --key (a PEM certificate and its private key)")
-        for path in (cert, key):
-            if path is not None and not path.is_file():
-                raise ValueError(f"{path} does not exist")
+    try:  # bad input is a one-line error here, not a traceback in the listener thread
+        check_listen(args.listen, cert, key)
     except ValueError as exc:
         print(f"vistterstream receive: {exc}", file=sys.stderr)
         return 2

@@ -68,6 +68,17 @@ def split_listen_url(url: str) -> tuple[str, str, int, str]:
     return scheme, host, port, parts.path or "/live/test"
 
 
+def check_listen(url: str, cert: Path | None, key: Path | None) -> tuple[str, str, int, str]:
+    """split_listen_url plus the TLS files rtmps:// needs; ValueError with a one-line reason."""
+    parts = split_listen_url(url)
+    if parts[0] == "rtmps" and (cert is None or key is None):
+        raise ValueError("rtmps:// needs --cert and --key (a PEM certificate and its private key)")
+    for path in (cert, key):
+        if path is not None and not path.is_file():
+            raise ValueError(f"{path} does not exist")
+    return parts
+
+
 def free_loopback_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -195,11 +206,9 @@ def receive_one(url: str, emit: Emit, *, open_timeout: float | None = None, read
 def serve(url: str, emit: Emit, stop: threading.Event, *, cert: Path | None = None, key: Path | None = None,
           once: bool = False) -> None:
     """Receive publishers one after another until `stop` is set (or after one, with `once`)."""
-    scheme, host, port, path = split_listen_url(url)
+    scheme, host, port, path = check_listen(url, cert, key)
     tls: ssl.SSLContext | None = None
-    if scheme == "rtmps":
-        if cert is None or key is None:
-            raise ValueError("rtmps:// needs --cert and --key (a PEM certificate and its private key)")
+    if scheme == "rtmps" and cert is not None and key is not None:
         tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         tls.load_cert_chain(str(cert), str(key))
     internal = free_loopback_port()

@@ -7,14 +7,15 @@ from fractions import Fraction
 
 import pytest
 
-from vistterstream.outputs.relay import BACKOFF_MAX, Target, backoff_delay
+from vistterstream.backoff import backoff_delay
+from vistterstream.outputs.relay import BACKOFF_MAX, Target
 from vistterstream.outputs.relay_worker import describe_failure, info_from_json, info_to_json
 from vistterstream.program.bus import StreamInfo
 
 
 def test_backoff_grows_by_half_with_jitter_and_caps() -> None:
     rng = random.Random(1)
-    delays = [backoff_delay(n, rng) for n in range(1, 16)]
+    delays = [backoff_delay(n, 2.0, BACKOFF_MAX, rng=rng) for n in range(1, 16)]
     for attempt, delay in enumerate(delays, start=1):
         base = min(BACKOFF_MAX, 2.0 * 1.5 ** (attempt - 1))
         assert 0.8 * base <= delay <= 1.2 * base

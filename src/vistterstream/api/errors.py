@@ -12,21 +12,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 
+from vistterstream.errors import OperatorError
 from vistterstream.redact import redact
-from vistterstream.router.router import RouterError
 from vistterstream.store.db import StoreError
 
 logger = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """An expected failure with an HTTP status and a message for the operator."""
-
-    def __init__(self, status_code: int, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
-        self.extra = extra
+class ApiError(OperatorError):
+    """A request the API layer refuses (unknown id, conflict…)."""
 
 
 class FieldError(Exception):
@@ -77,12 +71,8 @@ def _clean_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
-        return JSONResponse({"detail": exc.detail, **jsonable_encoder(exc.extra)}, status_code=exc.status_code)
-
-    @app.exception_handler(RouterError)
-    async def _router_error(_request: Request, exc: RouterError) -> JSONResponse:
+    @app.exception_handler(OperatorError)
+    async def _operator_error(_request: Request, exc: OperatorError) -> JSONResponse:
         return JSONResponse({"detail": exc.detail, **jsonable_encoder(exc.extra)}, status_code=exc.status_code)
 
     @app.exception_handler(RequestValidationError)

@@ -55,7 +55,6 @@ class HlsOutput:
         self._sub: Subscription | None = None
         self.state = OutputState.STOPPED
         self.error: str | None = None
-        self.segments_written = 0
         self._muxer: PacketMuxer | None = None
         self._last_sweep = 0.0
 

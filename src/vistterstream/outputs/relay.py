@@ -1,8 +1,8 @@
 """Live relay: one per destination. Feeds the program to a worker process that publishes FLV over RTMP(S).
 
 States: connecting → live; on any failure → retrying (backoff 2 s × 1.5 with jitter, capped at 60 s) →
-connecting …; `failed` only when stopped after never having gone live (the router reports it);
-`stopped` when detached. A relay never touches the bus beyond its own subscription, so one destination
+connecting …; when detached: `failed` if it never went live and has an error, else `stopped`.
+A relay never touches the bus beyond its own subscription, so one destination
 failing cannot slow the program, the preview or another destination.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import random
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import IO, Any
 
+from vistterstream.backoff import backoff_delay
 from vistterstream.outputs.relay_worker import encode_packet, info_to_json
 from vistterstream.program.bus import PacketBus, Subscription
 from vistterstream.redact import redact, redact_url
@@ -56,16 +56,15 @@ class Target:
         return redact_url(self.url)
 
 
-def backoff_delay(attempt: int, rng: random.Random | None = None) -> float:
-    """Seconds to wait before reconnect attempt `attempt` (1-based): 2, 3, 4.5, … capped at 60, ±20 % jitter."""
-    base = min(BACKOFF_MAX, BACKOFF_START * BACKOFF_FACTOR ** max(0, attempt - 1))
-    return base * (rng or random).uniform(0.8, 1.2)
+def relay_backoff(attempt: int) -> float:
+    """2 s, 3 s, 4.5 s … capped at 60 s, ±20 % jitter (attempt = consecutive failures, 1-based)."""
+    return backoff_delay(attempt, BACKOFF_START, BACKOFF_MAX, factor=BACKOFF_FACTOR)
 
 
 class RelayOutput:
     def __init__(self, bus: PacketBus, target: Target, *, connect_timeout: float = 10.0,
                  on_change: Callable[[RelayOutput], None] | None = None,
-                 backoff: Callable[[int], float] = backoff_delay) -> None:
+                 backoff: Callable[[int], float] = relay_backoff) -> None:
         self.bus = bus
         self.target = target
         self.connect_timeout = connect_timeout
@@ -77,9 +76,8 @@ class RelayOutput:
         self._lock = threading.Lock()
         self.state = RelayState.CONNECTING
         self.last_error: str | None = None
-        self.errors: deque[tuple[float, str]] = deque(maxlen=10)
         self.reconnects = 0
-        self.attempts = 0
+        self._failures = 0  # consecutive failed attempts: paces the next retry, reset on going live
         self.connected_at: float | None = None
         self.ever_live = False
         self.next_retry_at: float | None = None
@@ -100,7 +98,7 @@ class RelayOutput:
         thread, self._thread = self._thread, None
         if thread is not None:
             thread.join(timeout)
-        self._set_state(RelayState.STOPPED)
+        self._set_state(RelayState.STOPPED if self.ever_live or not self.last_error else RelayState.FAILED)
 
     @property
     def bytes_sent(self) -> int:
@@ -137,7 +135,6 @@ class RelayOutput:
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.attempts += 1
             self.next_retry_at = None
             self._set_state(RelayState.CONNECTING)
             error = self._attempt()
@@ -145,14 +142,14 @@ class RelayOutput:
                 break
             self._fail(error)
             self.reconnects += 1
-            delay = self._backoff(self.reconnects)
+            self._failures += 1
+            delay = self._backoff(self._failures)
             self.next_retry_at = time.time() + delay
             self._stop.wait(delay)
 
     def _fail(self, error: str) -> None:
         message = redact(error, secrets=[self.target.url, self.target.key])
         self.last_error = message
-        self.errors.append((time.time(), message))
         self.connected_at = None
         logger.warning("destination %s (%s): %s", self.target.name, self.target.safe_url, message)
         self._set_state(RelayState.RETRYING)
@@ -229,6 +226,7 @@ class RelayOutput:
                 connected.set()
                 self.connected_at = time.time()
                 self.ever_live = True
+                self._failures = 0
                 self._last_progress = time.monotonic()
                 self._set_state(RelayState.LIVE)
                 logger.info("destination %s is live (%s)", self.target.name, self.target.safe_url)

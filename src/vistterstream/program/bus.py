@@ -55,18 +55,14 @@ class Subscription:
         self._waiting_for_key = False
         self.closed = False
         self.dropped_gops = 0
-        self.dropped_packets = 0
-        self.delivered = 0
 
     def _offer(self, packet: MediaPacket) -> None:
         with self._cond:
             if self._waiting_for_key:
                 if not (packet.kind == "video" and packet.keyframe):
-                    self.dropped_packets += 1
                     return
                 self._waiting_for_key = False
             if len(self._queue) >= self._max:
-                self.dropped_packets += len(self._queue) + 1
                 self.dropped_gops += 1
                 self._queue.clear()
                 if not (packet.kind == "video" and packet.keyframe):
@@ -82,7 +78,6 @@ class Subscription:
                 self._cond.wait(timeout)
             if not self._queue:
                 return None
-            self.delivered += 1
             return self._queue.popleft()
 
     @property
@@ -103,18 +98,14 @@ class PacketBus:
         self._lock = threading.Lock()
         self._gop: list[MediaPacket] = []
         self._subscribers: list[Subscription] = []
-        self.published = 0
-        self.last_keyframe_at: float | None = None
 
     def publish(self, packet: MediaPacket) -> None:
         with self._lock:
             if packet.kind == "video" and packet.keyframe:
                 self._gop = []
-                self.last_keyframe_at = packet.created
             if self._gop or (packet.kind == "video" and packet.keyframe):
                 self._gop.append(packet)
             subscribers = list(self._subscribers)
-            self.published += 1
         for sub in subscribers:
             sub._offer(packet)
 

@@ -34,8 +34,3 @@ class StatusHub:
         for loop, event in listeners:
             if not loop.is_closed():
                 loop.call_soon_threadsafe(event.set)
-
-    @property
-    def listener_count(self) -> int:
-        with self._lock:
-            return len(self._listeners)

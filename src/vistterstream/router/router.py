@@ -26,6 +26,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from vistterstream.errors import OperatorError
 from vistterstream.outputs.base import OutputError, OutputState
 from vistterstream.outputs.hls import HlsOutput
 from vistterstream.outputs.relay import RelayOutput, RelayState, Target
@@ -45,14 +46,8 @@ class Mode(StrEnum):
     LIVE = "live"
 
 
-class RouterError(Exception):
-    """A refused or failed command: HTTP status + a message telling the operator what to do."""
-
-    def __init__(self, status_code: int, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status_code = status_code
-        self.detail = detail
-        self.extra = extra
+class RouterError(OperatorError):
+    """A refused or failed command (wrong mode, busy, no destination reachable…)."""
 
 
 @dataclass(frozen=True)

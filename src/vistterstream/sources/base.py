@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import collections
 import logging
-import random
 import threading
 import time
 from collections.abc import Iterator
@@ -14,6 +13,7 @@ from typing import Any
 
 import av
 
+from vistterstream.backoff import backoff_delay
 from vistterstream.redact import redact
 
 logger = logging.getLogger(__name__)
@@ -132,26 +132,27 @@ class SourceReader:
         raise NotImplementedError
 
     def _run(self) -> None:
-        delay = self._backoff_start
+        failures = 0  # consecutive; a delivered frame resets it
         while not self._stop.is_set():
             self._state = SourceState.CONNECTING
             try:
                 for frame in self._frames():
                     self._publish(frame)
-                    delay = self._backoff_start
+                    failures = 0
                     if self._stop.is_set():
                         break
                 if self._stop.is_set():
                     break
                 raise SourceError("the stream ended")
             except Exception as exc:
+                failures += 1
+                delay = backoff_delay(failures, self._backoff_start, self._backoff_max, jitter=0.1)
                 message = redact(describe_error(exc), secrets=[self.url])
                 self._errors.append((time.time(), message))
                 self._state = SourceState.FAILED
                 logger.warning("camera %s: %s; retrying in %.1fs", self.name, message, delay)
             self.reconnects += 1
-            self._stop.wait(delay * random.uniform(0.9, 1.1))
-            delay = min(delay * 1.5, self._backoff_max)
+            self._stop.wait(delay)
 
 
 def describe_error(exc: BaseException) -> str:
