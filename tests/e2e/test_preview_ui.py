@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import LiveApp, make_settings, serve_app
 from tests.integration.test_preview_live import make_destination, make_show
@@ -42,14 +43,27 @@ def browser(tmp_path: Path) -> Iterator[BrowserContext]:
 
 
 class Problems:
-    """Console errors and failed requests of a page (requests the page itself aborted are not failures)."""
+    """Console errors and failed requests of a page (requests the page itself aborted are not failures).
 
-    def __init__(self, page: Page) -> None:
+    `expected` lists HTTP statuses a test provokes on purpose (e.g. 422 for bad input); those responses and
+    the browser's matching "Failed to load resource" console lines are not problems.
+    """
+
+    def __init__(self, page: Page, expected: tuple[int, ...] = ()) -> None:
         self.items: list[str] = []
-        page.on("console", lambda m: self.items.append(f"console {m.type}: {m.text}") if m.type == "error" else None)
+        self.expected = expected
+        page.on("console", self._console)
         page.on("pageerror", lambda e: self.items.append(f"page error: {e}"))
         page.on("requestfailed", self._failed)
-        page.on("response", lambda r: self.items.append(f"HTTP {r.status} {r.url}") if r.status >= 400 else None)
+        page.on("response", lambda r: self.items.append(f"HTTP {r.status} {r.url}")
+                if r.status >= 400 and r.status not in expected else None)
+
+    def _console(self, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        if any(f"status of {code}" in message.text for code in self.expected):
+            return
+        self.items.append(f"console {message.type}: {message.text}")
 
     def _failed(self, request: object) -> None:
         failure = getattr(request, "failure", None)
@@ -78,7 +92,7 @@ def test_preview_go_live_stop(app: LiveApp, browser: BrowserContext) -> None:
         page.goto(app.base_url)
         badge = page.get_by_test_id("mode-badge")
         expect(badge).to_have_text("OFFLINE")
-        expect(page.get_by_label("Timeline")).to_contain_text("Morning show")
+        expect(page.get_by_label("Timeline", exact=True)).to_contain_text("Morning show")
 
         # Space starts the preview; the video plays and its clock advances.
         page.keyboard.press("Space")
@@ -128,3 +142,86 @@ def test_preview_go_live_stop(app: LiveApp, browser: BrowserContext) -> None:
         assert http.get("/api/preview/status").json()["mode"] == "idle"
     finally:
         receiver.kill()
+
+
+def test_cameras_destinations_and_timeline_editor(app: LiveApp, browser: BrowserContext) -> None:
+    http = app.http
+    page = browser.new_page()
+    problems = Problems(page, expected=(422,))
+    page.goto(f"{app.base_url}/#/cameras")
+
+    # -- Cameras: a wrong address is named under its field; a test pattern camera is added.
+    page.get_by_role("button", name="+ Add camera").click()
+    form = page.get_by_role("form", name="New camera")
+    form.get_by_label("Name").fill("Green cam")
+    form.get_by_label("Address").fill("http://192.0.2.1/stream")
+    form.get_by_role("button", name="Save camera").click()
+    expect(form.locator(".field-error")).to_have_text("a rtsp camera URL must start with rtsp:// or rtsps://")
+    form.get_by_label("Kind").select_option(label="Test pattern (built in)")
+    form.get_by_label("Address").fill("test://?color=00ff00&size=640x360")
+    form.get_by_role("button", name="Save camera").click()
+    expect(page.get_by_role("status")).to_have_text("Saved “Green cam”.")
+    expect(page.locator("table.list")).to_contain_text("Green cam")
+    shot(page, "cameras")
+
+    # -- Destinations: the key is write-only and shown masked.
+    page.get_by_role("link", name="Destinations").click()
+    page.get_by_role("button", name="+ Add destination").click()
+    form = page.get_by_role("form", name="New destination")
+    form.get_by_label("Name").fill("Rehearsal")
+    form.get_by_label("Platform").select_option("custom")
+    form.get_by_label("Server URL").fill("rtmp://127.0.0.1:1935/live")
+    form.get_by_label("Stream key").fill("secret-key-123456")
+    form.get_by_role("button", name="Save destination").click()
+    row = page.get_by_test_id("destination-row").filter(has_text="Rehearsal")
+    expect(row).to_contain_text("key ••••3456")
+    assert "secret-key-123456" not in page.content()
+    row.get_by_role("button", name="Edit").click()
+    key = page.get_by_role("form", name="Edit destination").get_by_label("Stream key")
+    expect(key).to_have_value("")
+    expect(key).to_have_attribute("placeholder", re.compile("••••3456 is stored"))
+    page.get_by_role("button", name="Cancel").click()
+    shot(page, "destinations")
+
+    # -- Timeline editor: create, two shots (one fades in), a text overlay, save.
+    page.get_by_role("link", name="Timeline").click()
+    page.get_by_role("button", name="+ New timeline").click()
+    page.get_by_label("New timeline name").fill("Evening")
+    page.get_by_role("button", name="Create").click()
+    expect(page.get_by_label("Timeline", exact=True)).to_contain_text("Evening")
+    editor = page.get_by_role("region", name="Timeline editor")
+    editor.get_by_label("Resolution").select_option(label="480p (854×480)")
+    editor.get_by_role("button", name="+ Add camera shot").click()
+    shots = editor.get_by_test_id("shot-row")
+    expect(shots).to_have_count(2)
+    shots.nth(0).get_by_label("Seconds").fill("2")
+    shots.nth(1).get_by_label("Seconds").fill("2")
+    shots.nth(1).get_by_label("Into this shot").select_option("fade")
+    editor.get_by_role("button", name="+ Text").click()
+    editor.get_by_test_id("overlay-row").get_by_label("Text").fill("Hello from the e2e test")
+    editor.get_by_role("button", name="Save timeline").click()
+    expect(editor.get_by_role("status")).to_have_text("Saved.")
+    saved = next(t for t in http.get("/api/timelines").json() if t["name"] == "Evening")
+    assert (saved["width"], saved["height"]) == (854, 480)
+    assert [(c["action"], c["duration"], c["transition"]) for c in saved["cues"]] == [
+        ("show_camera", 2.0, "cut"), ("show_camera", 2.0, "fade"), ("text", None, "cut")]
+    assert saved["cues"][2]["params"]["text"] == "Hello from the e2e test"
+
+    # -- The playhead follows the running program across both shots.
+    page.get_by_role("button", name="Start Preview").click()
+    playhead = editor.get_by_test_id("playhead")
+    expect(playhead).to_be_visible(timeout=15_000)
+    seen = set()
+    deadline = time.monotonic() + 10
+    while len(seen) < 2 and time.monotonic() < deadline:
+        seen |= {i for i in range(2) if "on-air" in (shots.nth(i).get_attribute("class") or "")}
+        time.sleep(0.1)
+    assert seen == {0, 1}, "the on-air marker moves from shot to shot"
+    first = float(playhead.get_attribute("data-position") or 0)
+    time.sleep(0.5)
+    assert float(playhead.get_attribute("data-position") or 0) != first
+    shot(page, "timeline-editor")
+    page.get_by_role("button", name="Stop", exact=True).click()
+    expect(page.get_by_test_id("mode-badge")).to_have_text("OFFLINE", timeout=10_000)
+    expect(playhead).to_be_hidden()
+    assert problems.items == []

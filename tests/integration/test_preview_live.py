@@ -139,6 +139,13 @@ def test_preview_then_live_to_three_receivers_with_faults(live_app: LiveApp, tmp
         wait_until(lambda: destination_state(http, ids[0])["state"] == "live", 10, "Alpha live again")
         assert destination_state(http, ids[0])["reconnects"] >= 1
 
+        # -- what is on air cannot be deleted from under the broadcast
+        refused = http.delete(f"/api/destinations/{ids[1]}")
+        assert refused.status_code == 409 and "Stop Live" in refused.json()["detail"]
+        refused = http.delete(f"/api/timelines/{timeline_id}")
+        assert refused.status_code == 409 and "Stop the preview" in refused.json()["detail"]
+        assert destination_state(http, ids[1])["state"] == "live"
+
         # -- stop live: receivers see the end, preview continues on the same URL
         stopped_live = http.post("/api/preview/stop-live")
         assert stopped_live.status_code == 200 and stopped_live.json()["mode"] == "preview"

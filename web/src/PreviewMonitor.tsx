@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from "react";
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { api, ApiError, type Destination, type PreviewStatus, type Timeline } from "./api";
 import { attachHls } from "./player";
 
@@ -60,6 +60,13 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
     api.activeDestinations().then(setDestinations, (e: ApiError) => setError(e.message));
   }, []);
 
+  const unhealthy = status !== null && !status.server_healthy;
+  const [healthProblem, setHealthProblem] = useState<string | null>(null);
+  useEffect(() => {
+    if (!unhealthy) return setHealthProblem(null);
+    api.health().then((h) => setHealthProblem(h.detail), (e: ApiError) => setHealthProblem(e.message));
+  }, [unhealthy]);
+
   useEffect(() => {
     const element = video.current;
     if (!element || !hlsUrl) return;
@@ -98,8 +105,11 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
     setConfirming(true);
   };
 
-  useEffect(() => {
-    const onKey = (event: KeyboardEvent) => {
+  // One listener for the panel's life; it calls the handler of the latest render (set before the browser
+  // can deliver another key), so a key pressed right after an update never acts on stale state.
+  const onKey = useRef<(event: KeyboardEvent) => void>(() => undefined);
+  useLayoutEffect(() => {
+    onKey.current = (event: KeyboardEvent) => {
       const target = event.target as HTMLElement;
       if (isTyping(target)) return;
       if (event.key === "Escape") setConfirming(false);
@@ -108,9 +118,12 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
         if (!working) startStop();
       } else if ((event.key === "l" || event.key === "L") && !confirming) openGoLive();
     };
-    window.addEventListener("keydown", onKey);
-    return () => window.removeEventListener("keydown", onKey);
   });
+  useEffect(() => {
+    const listener = (event: KeyboardEvent) => onKey.current(event);
+    window.addEventListener("keydown", listener);
+    return () => window.removeEventListener("keydown", listener);
+  }, []);
 
   const live = new Map((status?.destinations ?? []).map((d) => [d.destination_id, d]));
   const badge = badgeFor(status);
@@ -140,7 +153,7 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
         <span className="help" title="Space: start/stop preview · L: go live · Esc: close dialog">⌨ Shortcuts</span>
       </div>
 
-      {!status?.server_healthy && status && <p className="error">Preview engine is not available — see /api/preview/health for the reason.</p>}
+      {unhealthy && <p className="error" role="alert">Preview engine is not available — {healthProblem ?? "checking why…"}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       {notice && !error && <p className="notice" role="status">{notice}</p>}
 

@@ -29,13 +29,59 @@ export interface PreviewStatus {
   destinations: DestinationStatus[];
 }
 
+export type Platform = "youtube" | "facebook" | "twitch" | "custom";
+
 export interface Destination {
   id: number;
   name: string;
-  platform: string;
+  platform: Platform;
   rtmp_url: string;
   stream_key_masked: string | null;
+  has_stream_key: boolean;
   is_active: boolean;
+}
+
+export interface DestinationBody {
+  name: string;
+  platform: Platform;
+  rtmp_url?: string | null;
+  stream_key?: string;
+  is_active: boolean;
+}
+
+export interface PlatformPreset {
+  platform: Platform;
+  label: string;
+  rtmp_url: string;
+  key_help: string;
+}
+
+export type CameraType = "rtsp" | "rtmp" | "http" | "file" | "test";
+
+export interface Camera {
+  id: number;
+  name: string;
+  type: CameraType;
+  url: string;
+  enabled: boolean;
+}
+
+export type CameraBody = Omit<Camera, "id">;
+
+export type Quality = "low" | "medium" | "high";
+export type OverlayAction = "text" | "clock" | "image";
+
+export interface Cue {
+  id?: number;
+  position?: number;
+  track?: "video" | "overlay";
+  action: "show_camera" | OverlayAction;
+  camera_id: number | null;
+  start: number;
+  duration: number | null;
+  transition: "cut" | "fade";
+  transition_duration: number;
+  params: Record<string, unknown>;
 }
 
 export interface Timeline {
@@ -44,7 +90,21 @@ export interface Timeline {
   width: number;
   height: number;
   fps: number;
+  quality: Quality;
+  loop: boolean;
   duration: number;
+  cues: Cue[];
+}
+
+/** What PUT/POST /api/timelines take: the settings plus every cue (camera shots and overlays). */
+export interface TimelineBody {
+  name: string;
+  width: number;
+  height: number;
+  fps: number;
+  quality: Quality;
+  loop: boolean;
+  cues: Record<string, unknown>[];
 }
 
 export interface Failure {
@@ -58,6 +118,8 @@ export class ApiError extends Error {
     message: string,
     readonly status: number,
     readonly failures: Failure[] = [],
+    /** Validation problems by field path as the API names them (`name`, `cues.2.duration`). */
+    readonly fields: Record<string, string> = {},
   ) {
     super(message);
   }
@@ -67,6 +129,19 @@ interface ErrorBody {
   detail?: string | { field?: string; msg?: string }[];
   message?: string;
   failures?: Failure[];
+}
+
+export function fieldErrors(body: ErrorBody | null): Record<string, string> {
+  const fields: Record<string, string> = {};
+  if (Array.isArray(body?.detail)) {
+    for (const e of body.detail) if (e.field && !(e.field in fields)) fields[e.field] = e.msg ?? "invalid";
+  }
+  return fields;
+}
+
+/** The message of any thrown value, for showing to the operator. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 export function errorMessage(status: number, body: ErrorBody | null): string {
@@ -97,15 +172,29 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   if (!response.ok) {
     const errorBody = parsed as ErrorBody | null;
-    throw new ApiError(errorMessage(response.status, errorBody), response.status, errorBody?.failures ?? []);
+    throw new ApiError(errorMessage(response.status, errorBody), response.status, errorBody?.failures ?? [],
+      fieldErrors(errorBody));
   }
   return parsed as T;
 }
 
 export const api = {
   status: () => request<PreviewStatus>("GET", "/api/preview/status"),
+  health: () => request<{ status: string; detail: string | null }>("GET", "/api/preview/health"),
   timelines: () => request<Timeline[]>("GET", "/api/timelines"),
+  createTimeline: (body: TimelineBody) => request<Timeline>("POST", "/api/timelines", body),
+  saveTimeline: (id: number, body: TimelineBody) => request<Timeline>("PUT", `/api/timelines/${id}`, body),
+  deleteTimeline: (id: number) => request<null>("DELETE", `/api/timelines/${id}`),
+  cameras: () => request<Camera[]>("GET", "/api/cameras"),
+  createCamera: (body: CameraBody) => request<Camera>("POST", "/api/cameras", body),
+  saveCamera: (id: number, body: CameraBody) => request<Camera>("PUT", `/api/cameras/${id}`, body),
+  deleteCamera: (id: number) => request<null>("DELETE", `/api/cameras/${id}`),
+  destinations: () => request<Destination[]>("GET", "/api/destinations"),
   activeDestinations: () => request<Destination[]>("GET", "/api/destinations?active=true"),
+  presets: () => request<PlatformPreset[]>("GET", "/api/destinations/presets"),
+  createDestination: (body: DestinationBody) => request<Destination>("POST", "/api/destinations", body),
+  saveDestination: (id: number, body: DestinationBody) => request<Destination>("PUT", `/api/destinations/${id}`, body),
+  deleteDestination: (id: number) => request<null>("DELETE", `/api/destinations/${id}`),
   start: (timelineId: number) => request<{ message: string; hls_url: string }>("POST", "/api/preview/start", { timeline_id: timelineId }),
   stop: () => request<{ message: string }>("POST", "/api/preview/stop"),
   goLive: (ids: number[]) =>

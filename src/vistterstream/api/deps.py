@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from vistterstream.router.router import StreamRouter
 from vistterstream.settings import Settings
 from vistterstream.store.secrets import SecretBox
 
@@ -27,6 +28,12 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_router(request: Request) -> StreamRouter:
+    stream_router: StreamRouter = request.app.state.router
+    return stream_router
+
+
 DbSession = Annotated[Session, Depends(get_session)]
 Secrets = Annotated[SecretBox, Depends(get_secrets)]
 AppSettings = Annotated[Settings, Depends(get_settings)]
+Router = Annotated[StreamRouter, Depends(get_router)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from vistterstream.api.deps import DbSession, Secrets
+from vistterstream.api.deps import DbSession, Router, Secrets
 from vistterstream.api.errors import ApiError, FieldError
 from vistterstream.api.schemas import DestinationCreate, DestinationOut, DestinationUpdate, PlatformPreset
 from vistterstream.outputs.platforms import PLATFORMS
@@ -104,7 +104,9 @@ def update_destination(
 
 
 @router.delete("/{destination_id}", status_code=204, response_class=Response)
-def delete_destination(destination_id: int, session: DbSession) -> Response:
-    session.delete(get_destination(session, destination_id))
+def delete_destination(destination_id: int, session: DbSession, stream_router: Router) -> Response:
+    dest = get_destination(session, destination_id)
+    stream_router.check_not_in_use(destination_id=destination_id)
+    session.delete(dest)
     session.commit()
     return Response(status_code=204)

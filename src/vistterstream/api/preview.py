@@ -9,12 +9,12 @@ import re
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from vistterstream.api.deps import DbSession, Secrets
+from vistterstream.api.deps import DbSession, Router, Secrets
 from vistterstream.api.errors import ApiError, FieldError
 from vistterstream.api.schemas import (
     DestinationChange,
@@ -32,7 +32,6 @@ from vistterstream.outputs.hls import PLAYLIST
 from vistterstream.outputs.relay import Target
 from vistterstream.program.timeline import spec_from_model
 from vistterstream.router.events import StatusHub
-from vistterstream.router.router import StreamRouter
 from vistterstream.sources.factory import CameraSpec
 from vistterstream.store.models import Camera, Destination, PreviewEvent, Timeline
 from vistterstream.store.secrets import SecretBox
@@ -42,14 +41,6 @@ files = APIRouter(tags=["preview"])
 
 HEARTBEAT_SECONDS = 15.0
 STATUS_REFRESH_SECONDS = 1.0
-
-
-def get_router(request: Request) -> StreamRouter:
-    stream_router: StreamRouter = request.app.state.router
-    return stream_router
-
-
-Router = Annotated[StreamRouter, Depends(get_router)]
 
 
 def destination_targets(session: Session, secrets: SecretBox, ids: list[int]) -> list[Target]:

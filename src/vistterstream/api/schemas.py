@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 CameraType = Literal["rtsp", "rtmp", "http", "file", "test"]
@@ -50,15 +58,19 @@ def check_camera_url(camera_type: str, url: str) -> str:
 class CameraCreate(Input):
     name: Name
     type: CameraType
-    url: str = Field("", max_length=2000, description="Stream URL; for type test, test://?color=RRGGBB")
+    url: str = Field("", max_length=2000, validate_default=True,
+                     description="Stream URL; for type test, test://?color=RRGGBB")
     enabled: bool = True
 
-    @model_validator(mode="after")
-    def _url_matches_type(self) -> CameraCreate:
-        if self.type == "test" and not self.url:
-            self.url = "test://"
-        self.url = check_camera_url(self.type, self.url)
-        return self
+    @field_validator("url")
+    @classmethod
+    def _url_matches_type(cls, url: str, info: ValidationInfo) -> str:
+        camera_type = info.data.get("type")
+        if camera_type is None:  # the type itself is invalid; that error names `type`
+            return url
+        if camera_type == "test" and not url:
+            url = "test://"
+        return check_camera_url(camera_type, url)
 
 
 class CameraUpdate(Input):

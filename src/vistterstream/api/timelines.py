@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from fastapi import APIRouter, Response
 from sqlalchemy import select
 
-from vistterstream.api.deps import DbSession
+from vistterstream.api.deps import DbSession, Router
 from vistterstream.api.errors import ApiError, FieldError
 from vistterstream.api.schemas import CameraCue, CueIn, CueOut, TimelineCreate, TimelineOut, TimelineUpdate
 from vistterstream.store.models import Camera, Timeline, TimelineCue
@@ -92,7 +92,9 @@ def update_timeline(timeline_id: int, body: TimelineUpdate, session: DbSession) 
 
 
 @router.delete("/{timeline_id}", status_code=204, response_class=Response)
-def delete_timeline(timeline_id: int, session: DbSession) -> Response:
-    session.delete(get_timeline(session, timeline_id))
+def delete_timeline(timeline_id: int, session: DbSession, stream_router: Router) -> Response:
+    timeline = get_timeline(session, timeline_id)
+    stream_router.check_not_in_use(timeline_id=timeline_id)
+    session.delete(timeline)
     session.commit()
     return Response(status_code=204)

@@ -236,6 +236,14 @@ class StreamRouter:
     def _timeline_id(self) -> int | None:
         return self.spec.id if self.spec else None
 
+    def check_not_in_use(self, *, timeline_id: int | None = None, destination_id: int | None = None) -> None:
+        """Refuse to delete what is on air: the running timeline or a destination being sent to."""
+        if timeline_id is not None and self.mode is not Mode.IDLE and timeline_id == self._timeline_id:
+            raise RouterError(409, "This timeline is on air. Stop the preview before deleting it.")
+        if destination_id is not None and destination_id in self.relays:
+            raise RouterError(409, "This destination is receiving the live program. Remove it from the "
+                                   "broadcast (or Stop Live) before deleting it.")
+
     def health_problem(self) -> str | None:
         """Why the preview engine cannot serve right now, or None."""
         if not self.enabled:
