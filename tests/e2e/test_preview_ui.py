@@ -225,3 +225,28 @@ def test_cameras_destinations_and_timeline_editor(app: LiveApp, browser: Browser
     expect(page.get_by_test_id("mode-badge")).to_have_text("OFFLINE", timeout=10_000)
     expect(playhead).to_be_hidden()
     assert problems.items == []
+
+
+def test_player_recovers_after_a_network_blip(app: LiveApp, browser: BrowserContext) -> None:
+    http = app.http
+    timeline_id = make_show(http, "Blip show")
+    assert http.post("/api/preview/start", json={"timeline_id": timeline_id}).status_code == 200
+    page = browser.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(app.base_url)
+    page.wait_for_function("() => { const v = document.querySelector('[data-testid=preview-video]');"
+                           " return v && v.currentTime > 0.5; }", timeout=15_000)
+
+    # Every preview request fails until the player says so and a few seconds more (longer than its buffer)…
+    page.route("**/preview/**", lambda route: route.abort("connectionreset"))
+    expect(page.locator(".overlay-note")).to_have_text("Preview stream interrupted — reconnecting…", timeout=15_000)
+    time.sleep(3)
+    stalled = video_time(page)
+    page.unroute("**/preview/**")
+
+    # …then the network is back: the player resumes by itself, without a reload or a click.
+    page.wait_for_function(f"() => document.querySelector('[data-testid=preview-video]').currentTime > {stalled + 1.5}",
+                           timeout=20_000)
+    expect(page.locator(".overlay-note")).to_be_hidden()
+    assert errors == []

@@ -18,11 +18,14 @@ export const HLS_CONFIG = {
 export function attachHls(video: HTMLVideoElement, url: string, onProblem: (message: string | null) => void): () => void {
   if (Hls.isSupported()) {
     const hls = new Hls(HLS_CONFIG);
+    let retry: number | undefined;
     hls.on(Hls.Events.ERROR, (_event, data) => {
+      // Say so at the first failed load (hls.js retries quietly for a while); the next buffered fragment clears it.
+      if (data.type === Hls.ErrorTypes.NETWORK_ERROR) onProblem("Preview stream interrupted — reconnecting…");
       if (!data.fatal) return;
       if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
-        onProblem("Preview stream interrupted — reconnecting…");
-        window.setTimeout(() => {
+        window.clearTimeout(retry);
+        retry = window.setTimeout(() => {
           if (data.details === Hls.ErrorDetails.MANIFEST_LOAD_ERROR) hls.loadSource(url);
           else hls.startLoad();
         }, 1000);
@@ -36,7 +39,10 @@ export function attachHls(video: HTMLVideoElement, url: string, onProblem: (mess
     hls.loadSource(url);
     hls.attachMedia(video);
     video.play().catch(() => undefined);
-    return () => hls.destroy();
+    return () => {
+      window.clearTimeout(retry);
+      hls.destroy();
+    };
   }
   if (video.canPlayType("application/vnd.apple.mpegurl")) {
     video.src = url; // Safari: native HLS
