@@ -250,3 +250,48 @@ def test_player_recovers_after_a_network_blip(app: LiveApp, browser: BrowserCont
                            timeout=20_000)
     expect(page.locator(".overlay-note")).to_be_hidden()
     assert errors == []
+
+
+def latency_samples(page: Page) -> list[float]:
+    return list(page.evaluate("() => window.vistterstream ? window.vistterstream.latencySamples() : []"))
+
+
+def test_low_latency_monitor_and_latency_meter(app: LiveApp, browser: BrowserContext) -> None:
+    http = app.http
+    timeline_id = make_show(http, "Latency show")
+    assert http.post("/api/preview/start", json={"timeline_id": timeline_id}).status_code == 200
+    page = browser.new_page()
+    problems = Problems(page)
+    page.goto(app.base_url)
+    playing = ("() => { const v = document.querySelector('[data-testid=preview-video]');"
+               " return v && v.currentTime > 1 && !v.paused; }")
+    page.wait_for_function(playing, timeout=15_000)
+
+    # The meter reads the test pattern's strip off the standard (HLS) monitor…
+    page.get_by_role("button", name="Measure latency").click()
+    expect(page.get_by_test_id("latency")).to_contain_text("Latency", timeout=10_000)
+    hls = latency_samples(page)
+    assert hls and all(0 < s < 5 for s in hls), hls
+
+    # …and off the low-latency monitor (fMP4 over a WebSocket into MSE), which the page remembers.
+    page.get_by_label("Monitor", exact=True).select_option("low")
+    page.wait_for_function(playing, timeout=15_000)
+    page.wait_for_function("() => window.vistterstream.monitorMode() === 'low'"
+                           " && window.vistterstream.latencySamples().length >= 10", timeout=15_000)
+    low = latency_samples(page)
+    assert all(0 < s < 5 for s in low), low
+    before = video_time(page)
+    time.sleep(1)
+    assert video_time(page) > before + 0.5
+    shot(page, "low-latency-monitor")
+
+    # The program restarts (new run): the monitor reconnects by itself, no reload.
+    assert http.post("/api/preview/stop").status_code == 200
+    assert http.post("/api/preview/start", json={"timeline_id": timeline_id}).status_code == 200
+    page.wait_for_function(playing, timeout=20_000)
+    restarted = video_time(page)
+    time.sleep(1)
+    assert video_time(page) > restarted + 0.5
+    page.reload()
+    expect(page.get_by_label("Monitor", exact=True)).to_have_value("low")
+    assert problems.items == []

@@ -1,5 +1,7 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { api, ApiError, type Destination, type PreviewStatus, type Timeline } from "./api";
+import { clockOffset, LatencyMeter, type LatencySummary } from "./latency";
+import { attachLowLatency, lowLatencySupported } from "./lowLatency";
 import { attachHls } from "./player";
 
 interface Props {
@@ -23,6 +25,22 @@ export function badgeFor(status: PreviewStatus | null): { text: string; kind: st
 
 export function formatBitrate(bitsPerSecond: number): string {
   return bitsPerSecond >= 1_000_000 ? `${(bitsPerSecond / 1_000_000).toFixed(1)} Mbit/s` : `${Math.round(bitsPerSecond / 1000)} kbit/s`;
+}
+
+const MONITOR_MODE_KEY = "vistterstream.monitor.mode";
+export type MonitorMode = "standard" | "low";
+
+declare global {
+  interface Window {
+    /** Diagnostics for benchmarks: the latency meter's samples (seconds) since it was switched on. */
+    vistterstream?: { latencySamples: () => number[]; monitorMode: () => MonitorMode };
+  }
+}
+
+export function describeLatency(summary: LatencySummary | null, misses: number): string {
+  if (summary) return `Latency ${summary.p50.toFixed(2)} s (median of the last 10 s; 95 % under ${summary.p95.toFixed(2)} s)`;
+  if (misses > 10) return "No timestamp strip in the picture — put a test-pattern camera on air to measure latency.";
+  return "Measuring latency…";
 }
 
 const TEXT_INPUTS = new Set(["text", "number", "password", "url", "search", "email", "tel"]);
@@ -49,8 +67,13 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
   const [confirming, setConfirming] = useState(false);
   const [muted, setMuted] = useState(true);
   const [detached, setDetached] = useState(false); // player let go before Stop, so it never fetches a dead URL
+  const [monitorMode, setMonitorMode] = useState<MonitorMode>(() =>
+    localStorage.getItem(MONITOR_MODE_KEY) === "low" ? "low" : "standard");
+  const [measuring, setMeasuring] = useState(false);
+  const [latency, setLatency] = useState<string | null>(null);
   const mode = status?.mode ?? "idle";
   const hlsUrl = detached ? null : (status?.hls_url ?? null);
+  const lowLatency = monitorMode === "low" && lowLatencySupported();
 
   useEffect(() => {
     if (mode === "idle") setDetached(false);
@@ -70,8 +93,33 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
   useEffect(() => {
     const element = video.current;
     if (!element || !hlsUrl) return;
-    return attachHls(element, hlsUrl, setPlayerProblem);
-  }, [hlsUrl]);
+    setPlayerProblem(null);
+    return lowLatency ? attachLowLatency(element, setPlayerProblem) : attachHls(element, hlsUrl, setPlayerProblem);
+  }, [hlsUrl, lowLatency]);
+
+  useEffect(() => {
+    const element = video.current;
+    if (!measuring || !element || !hlsUrl) return setLatency(null);
+    let meter: LatencyMeter | null = null;
+    let cancelled = false;
+    clockOffset().then((offset) => {
+      if (cancelled) return;
+      meter = new LatencyMeter(element, offset);
+      meter.start();
+    }, () => setLatency("Cannot read the server clock, so latency cannot be measured."));
+    const timer = window.setInterval(() => meter && setLatency(describeLatency(meter.summary(), meter.misses)), 1000);
+    window.vistterstream = { latencySamples: () => [...(meter?.recorded ?? [])], monitorMode: () => (lowLatency ? "low" : "standard") };
+    return () => {
+      cancelled = true;
+      meter?.stop();
+      window.clearInterval(timer);
+    };
+  }, [measuring, hlsUrl, lowLatency]);
+
+  const chooseMonitor = (next: MonitorMode) => {
+    localStorage.setItem(MONITOR_MODE_KEY, next);
+    setMonitorMode(next);
+  };
 
   const run = async (action: () => Promise<{ message: string }>) => {
     setWorking(true);
@@ -147,12 +195,22 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
         </button>
         <button onClick={() => setMuted(!muted)} disabled={!hlsUrl}>{muted ? "Unmute" : "Mute"}</button>
         <button onClick={() => video.current?.requestFullscreen()} disabled={!hlsUrl}>Fullscreen</button>
+        <select aria-label="Monitor" value={monitorMode} onChange={(e) => chooseMonitor(e.target.value as MonitorMode)}
+          title="Standard: HLS, about a second behind. Low latency: a few frames behind (video only).">
+          <option value="standard">Standard monitor</option>
+          <option value="low">Low-latency monitor</option>
+        </select>
+        <button onClick={() => setMeasuring(!measuring)} disabled={!hlsUrl} aria-pressed={measuring}>
+          {measuring ? "Hide latency" : "Measure latency"}
+        </button>
         {status?.position != null && status.duration ? (
           <span className="position">{status.position.toFixed(1)} s / {status.duration.toFixed(0)} s</span>
         ) : null}
         <span className="help" title="Space: start/stop preview · L: go live · Esc: close dialog">⌨ Shortcuts</span>
       </div>
 
+      {monitorMode === "low" && !lowLatency && <p className="muted">This browser has no Media Source Extensions: showing the standard monitor.</p>}
+      {measuring && latency && <p className="latency" data-testid="latency">{latency}</p>}
       {unhealthy && <p className="error" role="alert">Preview engine is not available — {healthProblem ?? "checking why…"}</p>}
       {error && <p className="error" role="alert">{error}</p>}
       {notice && !error && <p className="notice" role="status">{notice}</p>}

@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
 from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +33,7 @@ from vistterstream.outputs.hls import PLAYLIST
 from vistterstream.outputs.relay import Target
 from vistterstream.program.timeline import spec_from_model
 from vistterstream.router.events import StatusHub
+from vistterstream.router.router import RouterError, StreamRouter
 from vistterstream.sources.factory import CameraSpec
 from vistterstream.store.models import Camera, Destination, PreviewEvent, Timeline
 from vistterstream.store.secrets import SecretBox
@@ -40,6 +42,7 @@ router = APIRouter(prefix="/api/preview", tags=["preview"])
 files = APIRouter(tags=["preview"])
 
 HEARTBEAT_SECONDS = 15.0
+MONITOR_SEND_TIMEOUT = 10.0
 STATUS_REFRESH_SECONDS = 1.0
 
 
@@ -164,6 +167,42 @@ async def preview_events(request: Request, stream_router: Router) -> StreamingRe
 
     return StreamingResponse(stream(), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+
+@router.websocket("/monitor")
+async def low_latency_monitor(websocket: WebSocket) -> None:
+    """Low-latency monitor: a JSON `hello` text message (`mime`, `codec`, size, `run_id`), then binary
+    fragmented MP4 of the program's video — the init segment, then one fragment per frame — for Media
+    Source Extensions. Closed with code 4409 when no preview runs and 1000 when the preview stops."""
+    stream_router: StreamRouter = websocket.app.state.router
+    await websocket.accept()
+    try:
+        viewer, run_id = stream_router.monitor_viewer()
+    except RouterError as exc:
+        await websocket.close(code=4409, reason=exc.detail[:120])
+        return
+    try:
+        hello = viewer.hello
+        await websocket.send_json({"mime": hello.mime(), "codec": hello.codec, "width": hello.width,
+                                   "height": hello.height, "fps": hello.fps, "run_id": run_id})
+        while True:
+            chunk = await asyncio.to_thread(viewer.next_chunk)
+            if chunk is None:
+                await websocket.close(code=1000, reason="The preview stopped.")
+                return
+            if chunk:
+                # A viewer that takes this long to accept one frame is gone or hopelessly behind.
+                await asyncio.wait_for(websocket.send_bytes(chunk), MONITOR_SEND_TIMEOUT)
+    except (WebSocketDisconnect, TimeoutError, RuntimeError, OSError):
+        pass  # the viewer left (or stalled); nothing else depends on it
+    finally:
+        viewer.close()
+
+
+@router.get("/clock")
+def server_clock() -> dict[str, float]:
+    """The server's wall clock (epoch seconds): the browser latency meter corrects its own clock with it."""
+    return {"now": time.time()}
 
 
 @router.get("/events/history", response_model=list[PreviewEventOut])

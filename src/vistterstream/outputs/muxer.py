@@ -11,28 +11,33 @@ from vistterstream.program.bus import MediaPacket, StreamInfo
 
 
 class PacketMuxer:
-    """Adds H.264 + AAC streams described by StreamInfo to a container and muxes bus packets into it.
+    """Adds H.264 (+ AAC) streams described by StreamInfo to a container and muxes bus packets into it.
 
-    Timestamps are rebased so each output starts at 0, whenever in the program it joined.
+    Timestamps are rebased so each output starts at 0, whenever in the program it joined. Without `audio`,
+    audio packets are skipped (a video-only container never waits to interleave).
     """
 
-    def __init__(self, container: Any, info: StreamInfo) -> None:
+    def __init__(self, container: Any, info: StreamInfo, *, audio: bool = True) -> None:
         self.container = container
         video = container.add_stream("h264", rate=info.fps)
         video.width, video.height, video.pix_fmt = info.width, info.height, "yuv420p"
         video.bit_rate = info.video_bitrate
         video.codec_context.extradata = info.video_extradata
         video.time_base = Fraction(1, 90_000)
-        audio = container.add_stream("aac", rate=info.sample_rate)
-        audio.layout = "stereo"
-        audio.bit_rate = info.audio_bitrate
-        audio.codec_context.extradata = info.audio_extradata
-        self.streams = {"video": video, "audio": audio}
+        self.streams = {"video": video}
+        if audio:
+            aac = container.add_stream("aac", rate=info.sample_rate)
+            aac.layout = "stereo"
+            aac.bit_rate = info.audio_bitrate
+            aac.codec_context.extradata = info.audio_extradata
+            self.streams["audio"] = aac
         self._origin: float | None = None
         self.bytes_out = 0
         self.packets_out = 0
 
     def mux(self, packet: MediaPacket) -> None:
+        if packet.kind not in self.streams:
+            return
         if self._origin is None:
             self._origin = packet.seconds
         offset = round(self._origin / packet.time_base)

@@ -28,6 +28,7 @@ from typing import Any
 
 from vistterstream.errors import OperatorError
 from vistterstream.outputs.base import OutputError, OutputState
+from vistterstream.outputs.fmp4 import Fmp4Viewer
 from vistterstream.outputs.hls import HlsOutput
 from vistterstream.outputs.relay import RelayOutput, RelayState, Target
 from vistterstream.program.engine import Engine, EngineError, EngineState
@@ -235,6 +236,13 @@ class StreamRouter:
     @property
     def _timeline_id(self) -> int | None:
         return self.spec.id if self.spec else None
+
+    def monitor_viewer(self) -> tuple[Fmp4Viewer, str]:
+        """A low-latency monitor stream of the running program, and the run it belongs to."""
+        bus, hls = self.engine.bus, self.hls
+        if self.mode is Mode.IDLE or bus is None or hls is None:
+            raise RouterError(409, "No preview is running. Start the preview first.")
+        return Fmp4Viewer(bus, "monitor"), hls.run_id
 
     def check_not_in_use(self, *, timeline_id: int | None = None, destination_id: int | None = None) -> None:
         """Refuse to delete what is on air: the running timeline or a destination being sent to."""
