@@ -24,7 +24,8 @@ $(WEB_STAMP): $(WEB_SOURCES)
 	fi
 
 run: setup web
-	$(BIN)/vistterstream serve
+	@# Two malloc arenas instead of one per thread: ~45 MB less RSS at 1080p, no CPU cost (bench/browser.py).
+	MALLOC_ARENA_MAX=2 $(BIN)/vistterstream serve
 
 test: setup web
 	$(BIN)/ruff check src tests bench

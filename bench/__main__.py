@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bench import engine, golive
+from bench import browser, engine, golive
 
 
 def main() -> None:
     logging.basicConfig(level=logging.ERROR)  # relays log every injected fault; the tables are the output
-    for module in (engine, golive):
+    for module in (engine, browser, golive):
         module.main()
 
 

@@ -61,4 +61,12 @@ class Table:
                   "at": time.strftime("%Y-%m-%dT%H:%M:%S"),
                   "rows": [{"metric": m, "value": v, "note": n} for m, v, n in self.rows]}
         path.write_text(json.dumps(record, indent=2) + "\n")
+        # latest.json: the most recent figures of every bench, in one file.
+        latest_path = RESULTS / "latest.json"
+        try:
+            latest = json.loads(latest_path.read_text())
+        except (OSError, ValueError):
+            latest = {}
+        latest[name] = record
+        latest_path.write_text(json.dumps(latest, indent=2) + "\n")
         return path

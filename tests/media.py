@@ -282,3 +282,10 @@ def child_pids(marker: str) -> list[int]:
         if ppid == me and marker in cmdline:
             found.append(int(entry.name))
     return found
+
+
+# Debian's Chromium, driven by Playwright (tests/e2e and bench/browser.py).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  "--autoplay-policy=no-user-gesture-required"]

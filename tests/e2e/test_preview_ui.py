@@ -12,12 +12,8 @@ from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sy
 
 from tests.conftest import LiveApp, make_settings, serve_app
 from tests.integration.test_preview_live import make_destination, make_show
-from tests.media import Receiver, free_port
+from tests.media import CHROMIUM, CHROMIUM_FLAGS, Receiver, free_port
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--autoplay-policy=no-user-gesture-required"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed (.ci/run installs it)")
@@ -34,7 +30,7 @@ def app(tmp_path: Path) -> Iterator[LiveApp]:
 def browser(tmp_path: Path) -> Iterator[BrowserContext]:
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=FLAGS,
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS,
             viewport={"width": 1280, "height": 900})
         try:
             yield context

@@ -97,24 +97,28 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
     return lowLatency ? attachLowLatency(element, setPlayerProblem) : attachHls(element, hlsUrl, setPlayerProblem);
   }, [hlsUrl, lowLatency]);
 
+  const meter = useRef<LatencyMeter | null>(null);
   useEffect(() => {
     const element = video.current;
     if (!measuring || !element || !hlsUrl) return setLatency(null);
-    let meter: LatencyMeter | null = null;
     let cancelled = false;
     clockOffset().then((offset) => {
       if (cancelled) return;
-      meter = new LatencyMeter(element, offset);
-      meter.start();
+      meter.current = new LatencyMeter(element, offset);
+      meter.current.start();
     }, () => setLatency("Cannot read the server clock, so latency cannot be measured."));
-    const timer = window.setInterval(() => meter && setLatency(describeLatency(meter.summary(), meter.misses)), 1000);
-    window.vistterstream = { latencySamples: () => [...(meter?.recorded ?? [])], monitorMode: () => (lowLatency ? "low" : "standard") };
+    const timer = window.setInterval(() => meter.current && setLatency(describeLatency(meter.current.summary(), meter.current.misses)), 1000);
     return () => {
       cancelled = true;
-      meter?.stop();
+      meter.current?.stop();
+      meter.current = null;
       window.clearInterval(timer);
     };
   }, [measuring, hlsUrl, lowLatency]);
+
+  useEffect(() => {
+    window.vistterstream = { latencySamples: () => [...(meter.current?.recorded ?? [])], monitorMode: () => (lowLatency ? "low" : "standard") };
+  }, [lowLatency]);
 
   const chooseMonitor = (next: MonitorMode) => {
     localStorage.setItem(MONITOR_MODE_KEY, next);

@@ -51,6 +51,7 @@ class HlsOutput:
         self.dir = media_dir / f"hls-{self.run_id}"
         self._list_size = list_size
         self._stop = threading.Event()
+        self.cpu_seconds = 0.0
         self._thread: threading.Thread | None = None
         self._sub: Subscription | None = None
         self.state = OutputState.STOPPED
@@ -91,12 +92,14 @@ class HlsOutput:
                 "hls_segment_filename": str(self.dir / "seg%06d.ts"),
             })
             self._muxer = PacketMuxer(container, self.bus.info)
+            cpu_origin = time.thread_time()
             try:
                 while not self._stop.is_set():
                     packet = self._sub.get(timeout=0.5)
                     if packet is None:
                         continue
                     self._muxer.mux(packet)
+                    self.cpu_seconds = time.thread_time() - cpu_origin
                     if self.state is OutputState.STARTING and self.playlist.exists():
                         self.state = OutputState.RUNNING
                     self._sweep()
@@ -129,4 +132,5 @@ class HlsOutput:
             "segments": len(list(self.dir.glob("*.ts"))) if self.dir.exists() else 0,
             "bytes": self._muxer.bytes_out if self._muxer else 0,
             "dropped_gops": sub.dropped_gops if sub else 0,
+            "cpu_seconds": round(self.cpu_seconds, 3),  # packaging cost: this output's thread CPU time
         }
