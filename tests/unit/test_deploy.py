@@ -33,7 +33,8 @@ def test_unit_runs_the_service_as_designed() -> None:
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed")
 def test_systemd_accepts_the_unit(tmp_path: Path) -> None:
     # The same unit, pointed at this checkout's entry point and an existing user, must verify cleanly.
-    text = UNIT.read_text().replace("/opt/vistterstream/.venv/bin/vistterstream", str(Path(sys.executable).parent / "vistterstream"))
+    entry_point = Path(sys.executable).parent / "vistterstream"
+    text = UNIT.read_text().replace("/opt/vistterstream/.venv/bin/vistterstream", str(entry_point))
     text = text.replace("User=vistterstream", "User=root").replace("Group=vistterstream", "Group=root")
     copy = tmp_path / "vistterstream.service"
     copy.write_text(text)

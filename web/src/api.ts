@@ -84,26 +84,24 @@ export interface Cue {
   params: Record<string, unknown>;
 }
 
-export interface Timeline {
-  id: number;
+/** A timeline's own settings, as the API and the editor's draft both hold them. */
+export interface TimelineSettings {
   name: string;
   width: number;
   height: number;
   fps: number;
   quality: Quality;
   loop: boolean;
+}
+
+export interface Timeline extends TimelineSettings {
+  id: number;
   duration: number;
   cues: Cue[];
 }
 
 /** What PUT/POST /api/timelines take: the settings plus every cue (camera shots and overlays). */
-export interface TimelineBody {
-  name: string;
-  width: number;
-  height: number;
-  fps: number;
-  quality: Quality;
-  loop: boolean;
+export interface TimelineBody extends TimelineSettings {
   cues: Record<string, unknown>[];
 }
 

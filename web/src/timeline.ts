@@ -1,5 +1,5 @@
 // The timeline editor's model: a draft the operator edits freely, converted to and from the API's cue list.
-import type { Cue, OverlayAction, Quality, Timeline, TimelineBody } from "./api";
+import type { Cue, OverlayAction, Quality, Timeline, TimelineBody, TimelineSettings } from "./api";
 
 export interface Shot {
   key: number;
@@ -17,13 +17,7 @@ export interface Overlay {
   params: Record<string, unknown>;
 }
 
-export interface Draft {
-  name: string;
-  width: number;
-  height: number;
-  fps: number;
-  quality: Quality;
-  loop: boolean;
+export interface Draft extends TimelineSettings {
   shots: Shot[];
   overlays: Overlay[];
 }
