@@ -23,7 +23,7 @@ import httpx
 from playwright.sync_api import Page, sync_playwright
 from tests.media import CHROMIUM, CHROMIUM_FLAGS, free_port, wait_for_port
 
-from bench.common import Table
+from bench.common import Table, proc_memory_mb
 
 LATENCY_SECONDS = float(os.environ.get("BENCH_LATENCY_SECONDS", "60"))
 TTP_RUNS = int(os.environ.get("BENCH_TTP_RUNS", "10"))
@@ -53,17 +53,11 @@ class AppProcess:
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.http = httpx.Client(base_url=self.base_url, timeout=30)
 
-    def _status(self, field: str) -> float:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
-
     def rss_mb(self) -> float:
-        return self._status("VmRSS")
+        return proc_memory_mb("VmRSS", self.process.pid) or float("nan")
 
     def peak_rss_mb(self) -> float:
-        return self._status("VmHWM")
+        return proc_memory_mb("VmHWM", self.process.pid) or float("nan")
 
     def cpu_seconds(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()

@@ -14,14 +14,22 @@ from pathlib import Path
 RESULTS = Path(__file__).parent / "results"
 
 
-def rss_mb() -> float:
-    """Current resident set size of this process (Linux /proc; peak RSS elsewhere)."""
+def proc_memory_mb(field: str = "VmRSS", pid: int | str = "self") -> float | None:
+    """A memory figure (VmRSS, VmHWM…) of a process from Linux /proc, in MB; None where there is no /proc."""
     try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
+    return None
+
+
+def rss_mb() -> float:
+    """Current resident set size of this process (Linux /proc; peak RSS elsewhere)."""
+    current = proc_memory_mb()
+    if current is not None:
+        return current
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
 
