@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import threading
@@ -31,9 +32,14 @@ def settings(tmp_path: Path) -> Settings:
     return make_settings(tmp_path / "data")
 
 
+def local_client(app: FastAPI) -> TestClient:
+    """A TestClient that, like a browser on the appliance, talks to http://127.0.0.1 from 127.0.0.1."""
+    return TestClient(app, base_url="http://127.0.0.1:8000", client=("127.0.0.1", 50000))
+
+
 @pytest.fixture
 def client(settings: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(settings)) as test_client:
+    with local_client(create_app(settings)) as test_client:
         yield test_client
 
 
@@ -74,15 +80,21 @@ def live_app(tmp_path: Path) -> Iterator[LiveApp]:
     yield from serve_app(make_settings(tmp_path / "data", engine_enabled=True, live_connect_timeout=4.0))
 
 
-@pytest.fixture
-def tiny_fs(tmp_path: Path) -> Iterator[Path]:
-    """A real 256 KiB tmpfs, for disk-full and read-only faults (needs root, as on CI)."""
+@contextlib.contextmanager
+def tmpfs(mount_point: Path, size: str) -> Iterator[Path]:
+    """A real tmpfs of `size` at `mount_point`, for disk-full and read-only faults (needs root, as on CI)."""
     if os.geteuid() != 0:
-        pytest.skip("mounting a tiny tmpfs needs root")
-    mount_point = tmp_path / "tiny"
+        pytest.skip("mounting a tmpfs needs root")
     mount_point.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount_point)], check=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount_point)], check=True)
     try:
         yield mount_point
     finally:
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB file system: full after a few database writes."""
+    with tmpfs(tmp_path / "tiny", "256k") as mount_point:
+        yield mount_point

@@ -15,13 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from vistterstream import __version__
-from vistterstream.api import cameras, destinations, preview, timelines
+from vistterstream.api import access, cameras, destinations, preview, timelines
+from vistterstream.api.access import AccessGuard
 from vistterstream.api.errors import install_error_handlers
+from vistterstream.auth import Accounts, LoginThrottle
 from vistterstream.outputs.hls import remove_leftovers
 from vistterstream.router.events import StatusHub
 from vistterstream.router.router import Audit, AuditEvent, StreamRouter
 from vistterstream.settings import Settings
-from vistterstream.store.db import check_data_dir, create_db_engine, migrate, session_factory
+from vistterstream.store.db import StoreError, check_data_dir, create_db_engine, migrate, session_factory
 from vistterstream.store.demo import is_empty, load_demo_data
 from vistterstream.store.models import Destination, PreviewEvent
 from vistterstream.store.secrets import KeyFileError, SecretBox, load_or_create_key
@@ -54,6 +56,11 @@ def open_store(settings: Settings) -> tuple[sessionmaker[Session], SecretBox]:
 
 def create_app(settings: Settings) -> FastAPI:
     sessions, secrets = open_store(settings)
+    accounts = Accounts(sessions, idle_timeout=settings.session_idle_hours_delta)
+    if settings.login_required and not accounts.admin_exists():
+        why = "VISTTER_REQUIRE_LOGIN is on" if settings.require_login else f"it listens on {settings.host}"
+        raise StoreError(f"A login is required because {why}, but there is no admin account yet. Create one with "
+                         f"`vistterstream create-admin` (same data directory), then start again.")
 
     hub = StatusHub()
     stream_router = StreamRouter(settings.media_dir, connect_timeout=settings.live_connect_timeout,
@@ -81,8 +88,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.secrets = secrets
     app.state.router = stream_router
     app.state.hub = hub
+    app.state.accounts = accounts
+    app.state.login_throttle = LoginThrottle()
     install_error_handlers(app)
-    for module in (cameras, destinations, timelines, preview):
+    app.add_middleware(AccessGuard, settings=settings, accounts=accounts)
+    for module in (access, cameras, destinations, timelines, preview):
         app.include_router(module.router)
     app.include_router(preview.files)
     mount_web_ui(app, settings.static_dir or PACKAGE_STATIC)

@@ -1,4 +1,4 @@
-"""`vistterstream serve | receive | reset-keys` — the operator's command line."""
+"""`vistterstream serve | receive | create-admin | reset-keys` — the operator's command line."""
 
 from __future__ import annotations
 
@@ -30,10 +30,43 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = _settings(args)
     configure_logging(settings.log_level)
     app = create_app(settings)
-    if settings.host not in ("127.0.0.1", "localhost", "::1"):
-        logger.warning("listening on %s: the app is reachable from other machines", settings.host)
+    if settings.login_required:
+        logger.info("login required (admin account); preview picture %s", "shown to logged-in browsers anywhere"
+                    if settings.remote_preview else "shown on this machine only")
     logger.info("open http://%s:%d in a browser (API docs at /docs)", settings.host, settings.port)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=10)
+    return 0
+
+
+def cmd_create_admin(args: argparse.Namespace) -> int:
+    import getpass
+
+    from vistterstream.auth import PASSWORD_MIN_LENGTH, AccountError, Accounts
+    from vistterstream.store.db import check_data_dir, create_db_engine, migrate, session_factory
+
+    settings = _settings(args)
+    configure_logging("WARNING")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for '{args.username}' (at least {PASSWORD_MIN_LENGTH} characters): ")
+        if getpass.getpass("Same password again: ") != password:
+            print("vistterstream create-admin: the two passwords differ; nothing was changed.", file=sys.stderr)
+            return 2
+    check_data_dir(settings.data_dir)
+    engine = create_db_engine(settings.db_path)
+    migrate(engine)
+    try:
+        print(Accounts(session_factory(engine), settings.session_idle_hours_delta).set_admin(
+            args.username, password, replace=args.replace))
+    except AccountError as exc:
+        print(f"vistterstream create-admin: {exc}; nothing was changed.", file=sys.stderr)
+        return 2
+    finally:
+        engine.dispose()
+    if not settings.login_required:
+        print(f"The login is used when the app listens on another address than {settings.host} "
+              f"(VISTTER_HOST) or with VISTTER_REQUIRE_LOGIN=true; see docs/install.md, \"Remote access\".")
     return 0
 
 
@@ -104,6 +137,14 @@ def build_parser() -> argparse.ArgumentParser:
     receive.add_argument("--json", action="store_true", help="one JSON object per line (for scripts)")
     receive.add_argument("--once", action="store_true", help="exit after the first publisher disconnects")
     receive.set_defaults(func=cmd_receive)
+    admin = sub.add_parser("create-admin", help="create the admin login for access from other machines")
+    admin.add_argument("--username", default="admin", help="user name (default %(default)s)")
+    admin.add_argument("--password-stdin", action="store_true", help="read the password from the first line of "
+                                                                     "standard input instead of asking")
+    admin.add_argument("--replace", action="store_true", help="change the existing admin's name or password "
+                                                              "(logs out every browser)")
+    admin.add_argument("--data-dir", help="data directory (env VISTTER_DATA_DIR)")
+    admin.set_defaults(func=cmd_create_admin)
     reset = sub.add_parser("reset-keys", help="erase stored stream keys after losing the key file")
     reset.add_argument("--data-dir", help="data directory (env VISTTER_DATA_DIR)")
     reset.add_argument("--yes", action="store_true", help="confirm")

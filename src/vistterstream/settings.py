@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from vistterstream.auth import is_loopback
 
 
 def _default_data_dir() -> Path:
@@ -28,6 +31,19 @@ class Settings(BaseSettings):
     engine_enabled: bool = Field(True, description="Start the media engine; off only for API-only tests.")
     live_connect_timeout: float = Field(10.0, gt=0, description="Seconds go-live waits for destinations.")
     static_dir: Path | None = Field(None, description="Override for the built web UI directory.")
+    require_login: bool = Field(False, description="Ask for the admin login even on 127.0.0.1 (behind a reverse "
+                                                   "proxy). Always on when host is not a loopback address.")
+    remote_preview: bool = Field(False, description="Also show the preview picture to logged-in browsers on "
+                                                    "other machines (by default it is shown on this machine only).")
+    session_idle_hours: float = Field(12.0, gt=0, le=24 * 7, description="Log a browser out after this long unused.")
+
+    @property
+    def session_idle_hours_delta(self) -> timedelta:
+        return timedelta(hours=self.session_idle_hours)
+
+    @property
+    def login_required(self) -> bool:
+        return self.require_login or not is_loopback(self.host)
 
     @property
     def db_path(self) -> Path:

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect, sync_playwright
 
 from tests.conftest import LiveApp, make_settings, serve_app
+from tests.integration.test_access import PASSWORD, create_admin
 from tests.integration.test_preview_live import make_destination, make_show
 from tests.media import CHROMIUM, CHROMIUM_FLAGS, Receiver, free_port
 
@@ -290,4 +291,49 @@ def test_low_latency_monitor_and_latency_meter(app: LiveApp, browser: BrowserCon
     assert video_time(page) > restarted + 0.5
     page.reload()
     expect(page.get_by_label("Monitor", exact=True)).to_have_value("low")
+    assert problems.items == []
+
+
+@pytest.fixture
+def login_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[LiveApp]:
+    data = tmp_path / "data"
+    create_admin(data, monkeypatch, "--username", "alice")
+    yield from serve_app(make_settings(data, engine_enabled=True, require_login=True))
+
+
+def test_login_then_both_monitors_play_with_the_session_cookie(login_app: LiveApp, browser: BrowserContext) -> None:
+    http = login_app.http
+    http.headers["X-CSRF-Token"] = http.post("/api/auth/login", json={"username": "alice", "password": PASSWORD}
+                                             ).json()["csrf_token"]
+    make_show(http, "Evening show")
+    page = browser.new_page()
+    problems = Problems(page, expected=(401,))  # the wrong password below, on purpose
+    page.goto(login_app.base_url)
+    page.get_by_label("User name").fill("alice")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text("Wrong user name or password.")
+    shot(page, "login")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator(".account")).to_contain_text("alice")
+
+    page.get_by_role("button", name="Start Preview").click()  # a change: needs the CSRF token
+    expect(page.get_by_test_id("mode-badge")).to_have_text("PREVIEW", timeout=10_000)
+    playing = ("() => { const v = document.querySelector('[data-testid=preview-video]');"
+               " return v && v.currentTime > 0.5 && !v.paused; }")
+    page.wait_for_function(playing, timeout=15_000)  # HLS files and SSE with the cookie
+    page.get_by_label("Monitor", exact=True).select_option("low")
+    page.wait_for_function("() => window.vistterstream.monitorMode() === 'low'")
+    page.wait_for_function(playing, timeout=15_000)  # the WebSocket with the cookie
+    start = video_time(page)
+    page.wait_for_function(f"() => document.querySelector('[data-testid=preview-video]').currentTime > {start + 1}",
+                           timeout=10_000)
+    page.get_by_role("button", name="Stop").click()
+    expect(page.get_by_test_id("mode-badge")).to_have_text("OFFLINE", timeout=10_000)
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.reload()
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()  # the cookie is gone for good
+    assert http.get("/api/preview/events/history").json()[0]["created_by"] == "alice"
     assert problems.items == []

@@ -85,16 +85,16 @@ def test_stream_key_never_logged(client: TestClient, caplog: pytest.LogCaptureFi
 
 
 def test_demo_data_loads_once(tmp_path: Path) -> None:
-    from tests.conftest import make_settings
+    from tests.conftest import local_client, make_settings
     from vistterstream.app import create_app
 
     settings = make_settings(tmp_path / "d", demo_data=True)
-    with TestClient(create_app(settings)) as first:
+    with local_client(create_app(settings)) as first:
         cams = first.get("/api/cameras").json()
         assert len(cams) == 3 and {c["type"] for c in cams} == {"test"}
         timeline = first.get("/api/timelines").json()[0]
         assert {c["action"] for c in timeline["cues"]} == {"show_camera", "text", "clock"}
         assert "fade" in {c["transition"] for c in timeline["cues"]} and timeline["loop"] is True
         first.delete(f"/api/timelines/{timeline['id']}")
-    with TestClient(create_app(settings)) as second:
+    with local_client(create_app(settings)) as second:
         assert second.get("/api/timelines").json() == []  # not re-seeded: the DB was not empty

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import inspect
 
-from tests.conftest import make_settings
+from tests.conftest import local_client, make_settings
 from vistterstream.app import create_app
 from vistterstream.store.db import StoreError, create_db_engine, migrate
 from vistterstream.store.secrets import KeyFileError
@@ -21,7 +20,7 @@ KEY = "live_123456789_abcdefghij"
 
 
 def _app_with_key(data_dir: Path) -> None:
-    with TestClient(create_app(make_settings(data_dir))) as client:
+    with local_client(create_app(make_settings(data_dir))) as client:
         r = client.post("/api/destinations", json={"name": "T", "platform": "twitch", "stream_key": KEY})
         assert r.status_code == 201
 
@@ -31,9 +30,31 @@ def test_migrations_from_empty_are_idempotent(tmp_path: Path) -> None:
     migrate(engine)
     migrate(engine)
     tables = set(inspect(engine).get_table_names())
-    assert {"cameras", "destinations", "timelines", "timeline_cues", "preview_events"} <= tables
+    assert {"cameras", "destinations", "timelines", "timeline_cues", "preview_events", "admin_users",
+            "login_sessions"} <= tables
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0001"
+        assert conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar_one() == "0002"
+    engine.dispose()
+
+
+def test_upgrade_from_first_release_keeps_data(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+
+    from vistterstream.store.db import MIGRATIONS_DIR
+
+    engine = create_db_engine(tmp_path / "old.db")
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0001")
+        connection.exec_driver_sql("INSERT INTO cameras (name, type, url, enabled, created_at, updated_at) "
+                                   "VALUES ('Old cam', 'test', 'test://bars', 1, '2026-01-01', '2026-01-01')")
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT name FROM cameras").scalar_one() == "Old cam"
+        assert conn.exec_driver_sql("SELECT count(*) FROM admin_users").scalar_one() == 0
     engine.dispose()
 
 
@@ -71,7 +92,7 @@ def test_reset_keys_recovers_after_lost_key(tmp_path: Path) -> None:
     cmd = [sys.executable, "-m", "vistterstream", "reset-keys", "--data-dir", str(data), "--yes"]
     result = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=60)
     assert result.returncode == 0, result.stderr
-    with TestClient(create_app(make_settings(data))) as client:
+    with local_client(create_app(make_settings(data))) as client:
         dest = client.get("/api/destinations").json()[0]
         assert dest["name"] == "T" and dest["has_stream_key"] is False
 
@@ -93,7 +114,7 @@ def test_read_only_data_dir_is_a_clear_error(tiny_fs: Path) -> None:
     with pytest.raises(StoreError, match="not writable"):
         create_app(make_settings(data))
     subprocess.run(["mount", "-o", "remount,rw", str(tiny_fs)], check=True)
-    with TestClient(create_app(make_settings(data))) as client:
+    with local_client(create_app(make_settings(data))) as client:
         assert client.get("/api/destinations").json()[0]["stream_key_masked"] == "••••ghij"
 
 
@@ -111,7 +132,7 @@ def fill_disk(path: Path) -> None:
 
 def test_full_disk_write_fails_cleanly_and_loses_nothing(tiny_fs: Path) -> None:
     data = tiny_fs / "data"
-    with TestClient(create_app(make_settings(data))) as client:
+    with local_client(create_app(make_settings(data))) as client:
         assert client.post("/api/cameras", json={"name": "Keep me", "type": "test"}).status_code == 201
         fill_disk(tiny_fs / "filler")
         big = {"name": "Too big", "type": "http", "url": "http://cam.local/" + "x" * 1900}

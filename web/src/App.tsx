@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
-import { api, messageOf, type Camera, type Timeline } from "./api";
+import { api, LOGIN_REQUIRED_EVENT, messageOf, type AuthSession, type Camera, type Timeline } from "./api";
 import { CamerasPage } from "./CamerasPage";
 import { DestinationsPage } from "./DestinationsPage";
+import { LoginPage } from "./LoginPage";
 import { PreviewMonitor } from "./PreviewMonitor";
 import { usePreviewStatus } from "./status";
 import { TimelineEditor } from "./TimelineEditor";
@@ -25,6 +26,29 @@ function usePage(): string {
 }
 
 export function App() {
+  const [session, setSession] = useState<AuthSession | null>(null);
+  const [ended, setEnded] = useState(false);
+  const [problem, setProblem] = useState<string | null>(null);
+
+  useEffect(() => {
+    api.session().then(setSession, (e: unknown) => setProblem(messageOf(e)));
+    const loggedOut = () => {
+      setEnded(true);
+      setSession((current) => (current ? { ...current, username: null, csrf_token: null } : current));
+    };
+    window.addEventListener(LOGIN_REQUIRED_EVENT, loggedOut);
+    return () => window.removeEventListener(LOGIN_REQUIRED_EVENT, loggedOut);
+  }, []);
+
+  if (!session) return <main className="login">{problem ? <p className="error" role="alert">{problem}</p> : <p className="muted">Loading…</p>}</main>;
+  if (session.login_required && !session.username) {
+    return <LoginPage ended={ended} onLoggedIn={(s) => { setEnded(false); setSession(s); }} />;
+  }
+  const logout = () => api.logout().then(setSession, (e: unknown) => setProblem(messageOf(e)));
+  return <Studio session={session} onLogout={() => void logout()} />;
+}
+
+function Studio({ session, onLogout }: { session: AuthSession; onLogout: () => void }) {
   const { status, connected, refresh } = usePreviewStatus();
   const page = usePage();
   const mode = status?.mode ?? "idle";
@@ -39,17 +63,24 @@ export function App() {
         </nav>
         {mode !== "idle" && <span className={`badge inline ${mode}`}>{mode === "live" ? "LIVE" : "PREVIEW"}</span>}
         {!connected && <span className="error">Lost contact with the server — retrying every 2 s…</span>}
+        {session.username && (
+          <span className="account">
+            {session.username} <button className="small" onClick={onLogout}>Log out</button>
+          </span>
+        )}
       </header>
       <main>
         {page === "#/cameras" && <CamerasPage />}
         {page === "#/destinations" && <DestinationsPage />}
-        {page === "#/timeline" && <TimelinePage status={status} refresh={refresh} />}
+        {page === "#/timeline" && <TimelinePage status={status} refresh={refresh} previewVisible={session.preview_visible} />}
       </main>
     </div>
   );
 }
 
-function TimelinePage({ status, refresh }: Pick<ReturnType<typeof usePreviewStatus>, "status" | "refresh">) {
+type TimelinePageProps = Pick<ReturnType<typeof usePreviewStatus>, "status" | "refresh"> & { previewVisible: boolean };
+
+function TimelinePage({ status, refresh, previewVisible }: TimelinePageProps) {
   const [timelines, setTimelines] = useState<Timeline[]>([]);
   const [cameras, setCameras] = useState<Camera[]>([]);
   const [selected, setSelected] = useState<number | null>(null);
@@ -113,7 +144,7 @@ function TimelinePage({ status, refresh }: Pick<ReturnType<typeof usePreviewStat
         <button className="panel-title" onClick={toggle} aria-expanded={open}>
           {open ? "▾" : "▸"} Preview Monitor
         </button>
-        {open && <PreviewMonitor status={status} timeline={timeline} refresh={refresh} />}
+        {open && <PreviewMonitor status={status} timeline={timeline} refresh={refresh} previewVisible={previewVisible} />}
       </div>
       <div className="panel">
         <div className="row">

@@ -8,7 +8,11 @@ interface Props {
   status: PreviewStatus | null;
   timeline: Timeline | null;
   refresh: () => void;
+  /** False on another machine unless remote preview is switched on: the controls work, the picture is not sent. */
+  previewVisible?: boolean;
 }
+
+export const PICTURE_LOCAL_ONLY = "The preview picture is shown only on the appliance itself (or through an SSH tunnel). The controls below still work.";
 
 const STATE_LABEL: Record<string, string> = {
   connecting: "Connecting…",
@@ -56,7 +60,7 @@ function isControl(target: HTMLElement): boolean {
   return target.tagName === "BUTTON" || target.tagName === "INPUT" || target.tagName === "A";
 }
 
-export function PreviewMonitor({ status, timeline, refresh }: Props) {
+export function PreviewMonitor({ status, timeline, refresh, previewVisible = true }: Props) {
   const video = useRef<HTMLVideoElement>(null);
   const [playerProblem, setPlayerProblem] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -72,7 +76,7 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
   const [measuring, setMeasuring] = useState(false);
   const [latency, setLatency] = useState<string | null>(null);
   const mode = status?.mode ?? "idle";
-  const hlsUrl = detached ? null : (status?.hls_url ?? null);
+  const hlsUrl = detached || !previewVisible ? null : (status?.hls_url ?? null);
   const lowLatency = monitorMode === "low" && lowLatencySupported();
 
   useEffect(() => {
@@ -187,7 +191,11 @@ export function PreviewMonitor({ status, timeline, refresh }: Props) {
         {hlsUrl ? (
           <video ref={video} muted={muted} playsInline autoPlay data-testid="preview-video" />
         ) : (
-          <div className="placeholder">{timeline ? `Press Start Preview to watch “${timeline.name}”.` : "Choose a timeline."}</div>
+          <div className="placeholder">
+            {!previewVisible ? PICTURE_LOCAL_ONLY
+              : mode !== "idle" ? "Waiting for the preview picture…"
+              : timeline ? `Press Start Preview to watch “${timeline.name}”.` : "Choose a timeline."}
+          </div>
         )}
         <span className={`badge ${badge.kind}`} data-testid="mode-badge">{badge.text}</span>
         {playerProblem && <div className="overlay-note">{playerProblem}</div>}

@@ -124,6 +124,7 @@ export class ApiError extends Error {
 }
 
 interface ErrorBody {
+  code?: string;
   detail?: string | { field?: string; msg?: string }[];
   message?: string;
   failures?: Failure[];
@@ -150,14 +151,31 @@ export function errorMessage(status: number, body: ErrorBody | null): string {
   return `The server answered ${status} without an explanation; check the service log.`;
 }
 
+export interface AuthSession {
+  login_required: boolean;
+  username: string | null;
+  csrf_token: string | null;
+  preview_visible: boolean;
+  message: string | null;
+}
+
+/** Fired when the server says the login is needed (never logged in, logged out elsewhere, idle too long). */
+export const LOGIN_REQUIRED_EVENT = "vistterstream:login-required";
+
+let csrfToken: string | null = null;
+
+/** Remember the session's CSRF token: the server wants it back on every change while a login is in use. */
+export function rememberSession(session: AuthSession): AuthSession {
+  csrfToken = session.csrf_token;
+  return session;
+}
+
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   let response: Response;
+  const headers: Record<string, string> = body === undefined ? {} : { "Content-Type": "application/json" };
+  if (csrfToken && method !== "GET") headers["X-CSRF-Token"] = csrfToken;
   try {
-    response = await fetch(path, {
-      method,
-      headers: body === undefined ? {} : { "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
     throw new ApiError(errorMessage(0, null), 0);
   }
@@ -170,6 +188,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
   }
   if (!response.ok) {
     const errorBody = parsed as ErrorBody | null;
+    if (response.status === 401 && errorBody?.code === "login_required") window.dispatchEvent(new Event(LOGIN_REQUIRED_EVENT));
     throw new ApiError(errorMessage(response.status, errorBody), response.status, errorBody?.failures ?? [],
       fieldErrors(errorBody));
   }
@@ -177,6 +196,10 @@ export async function request<T>(method: string, path: string, body?: unknown): 
 }
 
 export const api = {
+  session: () => request<AuthSession>("GET", "/api/auth/session").then(rememberSession),
+  login: (username: string, password: string) =>
+    request<AuthSession>("POST", "/api/auth/login", { username, password }).then(rememberSession),
+  logout: () => request<AuthSession>("POST", "/api/auth/logout").then(rememberSession),
   status: () => request<PreviewStatus>("GET", "/api/preview/status"),
   health: () => request<{ status: string; detail: string | null }>("GET", "/api/preview/health"),
   timelines: () => request<Timeline[]>("GET", "/api/timelines"),

@@ -2,14 +2,16 @@
 // Components against a scripted fetch: what the operator sees and what is sent to the API.
 import { act, cleanup, fireEvent, render, screen, within } from "@testing-library/react";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Camera, Destination, PreviewStatus, Timeline } from "./api";
+import type { AuthSession, Camera, Destination, PreviewStatus, Timeline } from "./api";
+import { App } from "./App";
 import { CamerasPage } from "./CamerasPage";
 import { DestinationsPage } from "./DestinationsPage";
+import { PICTURE_LOCAL_ONLY } from "./PreviewMonitor";
 import { TimelineEditor } from "./TimelineEditor";
 
 type Handler = (body: unknown) => [number, unknown];
 let routes: Record<string, Handler>;
-let sent: { method: string; path: string; body: unknown }[];
+let sent: { method: string; path: string; body: unknown; headers: Record<string, string> }[];
 
 beforeEach(() => {
   routes = {};
@@ -17,7 +19,7 @@ beforeEach(() => {
   vi.stubGlobal("fetch", async (path: string, init: RequestInit = {}) => {
     const method = init.method ?? "GET";
     const body = init.body ? JSON.parse(String(init.body)) : undefined;
-    sent.push({ method, path, body });
+    sent.push({ method, path, body, headers: (init.headers ?? {}) as Record<string, string> });
     const handler = routes[`${method} ${path}`];
     const [status, payload] = handler ? handler(body) : [404, { detail: `no route ${method} ${path}` }];
     return new Response(payload === null ? null : JSON.stringify(payload), { status });
@@ -199,5 +201,63 @@ describe("cameras page", () => {
     fireEvent.click(screen.getByRole("button", { name: "+ Add camera" }));
     fireEvent.change(screen.getByLabelText("Kind"), { target: { value: "file" } });
     expect((screen.getByLabelText("Address") as HTMLInputElement).placeholder).toBe("/var/lib/vistterstream/media/loop.mp4");
+  });
+});
+
+describe("login", () => {
+  const loggedOut: AuthSession = { login_required: true, username: null, csrf_token: null, preview_visible: false, message: null };
+
+  beforeEach(() => {
+    vi.stubGlobal("EventSource", class { addEventListener() {} close() {} onerror = null; });
+    routes["GET /api/preview/status"] = () => [200, idle];
+    routes["GET /api/timelines"] = () => [200, [show]];
+    routes["GET /api/cameras"] = () => [200, cameras];
+    routes["GET /api/destinations?active=true"] = () => [200, []];
+  });
+
+  const logIn = async (password: string) => {
+    fireEvent.change(screen.getByLabelText("User name"), { target: { value: "alice" } });
+    fireEvent.change(screen.getByLabelText("Password"), { target: { value: password } });
+    fireEvent.click(screen.getByRole("button", { name: "Log in" }));
+    await flush();
+  };
+
+  it("asks for the admin login, sends the CSRF token with changes and returns to the form when the session ends", async () => {
+    routes["GET /api/auth/session"] = () => [200, loggedOut];
+    render(<App />);
+    await flush();
+    routes["POST /api/auth/login"] = () => [401, { detail: "Wrong user name or password." }];
+    await logIn("not it");
+    expect(screen.getByRole("alert").textContent).toBe("Wrong user name or password.");
+    expect((screen.getByLabelText("Password") as HTMLInputElement).value).toBe("");
+
+    routes["POST /api/auth/login"] = () => [200, { ...loggedOut, username: "alice", csrf_token: "tok-1" }];
+    await logIn("correct horse battery");
+    expect(screen.getByText("alice")).toBeTruthy();
+    expect(screen.getByText(PICTURE_LOCAL_ONLY)).toBeTruthy();  // another machine: controls, no picture
+
+    routes["POST /api/preview/start"] = () => [401, { detail: "Log in to continue.", code: "login_required" }];
+    fireEvent.click(screen.getByRole("button", { name: "Start Preview" }));
+    await flush();
+    const start = sent.find((r) => r.path === "/api/preview/start")!;
+    expect(start.headers["X-CSRF-Token"]).toBe("tok-1");
+    expect(sent.filter((r) => r.path === "/api/auth/login").pop()!.body).toEqual({ username: "alice", password: "correct horse battery" });
+    expect(screen.getByText("Your session ended. Log in again to continue.")).toBeTruthy();
+
+    routes["POST /api/auth/login"] = () => [200, { ...loggedOut, username: "alice", csrf_token: "tok-2" }];
+    await logIn("correct horse battery");
+    routes["POST /api/auth/logout"] = () => [200, { ...loggedOut, message: "Logged out." }];
+    fireEvent.click(screen.getByRole("button", { name: "Log out" }));
+    await flush();
+    expect(screen.getByRole("button", { name: "Log in" })).toBeTruthy();
+  });
+
+  it("goes straight to the studio when no login is needed", async () => {
+    routes["GET /api/auth/session"] = () => [200, { ...loggedOut, login_required: false, preview_visible: true }];
+    render(<App />);
+    await flush();
+    expect(screen.queryByRole("button", { name: "Log in" })).toBeNull();
+    expect(screen.queryByRole("button", { name: "Log out" })).toBeNull();
+    expect(screen.getByRole("button", { name: "Start Preview" })).toBeTruthy();
   });
 });

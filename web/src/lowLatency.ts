@@ -25,6 +25,9 @@ interface Hello {
   run_id: string;
 }
 
+/** Close codes of the server's access guard: 4000 + the HTTP status it would have answered. */
+const REFUSED = new Set([4401, 4403, 4421]);
+
 /** Plays the low-latency stream in `video`, reconnecting by itself; returns a detach function. */
 export function attachLowLatency(video: HTMLVideoElement, onProblem: (message: string | null) => void): () => void {
   let closed = false;
@@ -93,6 +96,11 @@ export function attachLowLatency(video: HTMLVideoElement, onProblem: (message: s
     };
     ws.onclose = (event) => {
       if (closed) return;
+      if (REFUSED.has(event.code)) { // the access guard said no (login, local-only…): say why, do not retry
+        closed = true;
+        onProblem(event.reason || "The server refused the low-latency monitor; choose Standard.");
+        return;
+      }
       onProblem(event.code === 1000 || event.code === 4409 ? "Waiting for the program…" : "Low-latency monitor interrupted — reconnecting…");
       attempt += 1;
       retryTimer = window.setTimeout(connect, Math.min(5000, 500 * attempt));

@@ -11,10 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from vistterstream.api.access import Actor
 from vistterstream.api.deps import DbSession, Router, Secrets
 from vistterstream.api.errors import ApiError, FieldError
 from vistterstream.api.schemas import (
@@ -74,7 +75,7 @@ def destination_targets(session: Session, secrets: SecretBox, ids: list[int]) ->
 @router.post("/start", response_model=PreviewStarted, responses={
     404: {"description": "Timeline not found"}, 409: {"description": "A preview is already running"},
     503: {"description": "The preview engine cannot serve"}})
-def start_preview(body: PreviewStart, session: DbSession, stream_router: Router) -> dict[str, Any]:
+def start_preview(body: PreviewStart, session: DbSession, stream_router: Router, by: Actor) -> dict[str, Any]:
     timeline = session.scalar(select(Timeline).where(Timeline.id == body.timeline_id)
                               .options(selectinload(Timeline.cues)))
     if timeline is None:
@@ -87,39 +88,39 @@ def start_preview(body: PreviewStart, session: DbSession, stream_router: Router)
     if disabled:
         raise FieldError(["timeline_id"], f"timeline '{timeline.name}' uses disabled or deleted camera(s) "
                                           f"{disabled}: enable them or change the timeline")
-    return stream_router.start(spec, cameras)
+    return stream_router.start(spec, cameras, by=by)
 
 
 @router.post("/stop", response_model=PreviewStopped, responses={400: {"description": "No preview is running"}})
-def stop_preview(stream_router: Router) -> dict[str, Any]:
-    return stream_router.stop()
+def stop_preview(stream_router: Router, by: Actor) -> dict[str, Any]:
+    return stream_router.stop(by=by)
 
 
 @router.post("/go-live", response_model=WentLive, responses={
     400: {"description": "Not in preview"}, 404: {"description": "No valid destinations"},
     502: {"description": "No destination accepted the stream; still in preview"}})
-def go_live(body: GoLive, session: DbSession, secrets: Secrets, stream_router: Router) -> dict[str, Any]:
+def go_live(body: GoLive, session: DbSession, secrets: Secrets, stream_router: Router, by: Actor) -> dict[str, Any]:
     stream_router.check_can_go_live()
-    return stream_router.go_live(destination_targets(session, secrets, body.destination_ids))
+    return stream_router.go_live(destination_targets(session, secrets, body.destination_ids), by=by)
 
 
 @router.post("/stop-live", response_model=ModeChanged, responses={400: {"description": "Not live"}})
-def stop_live(stream_router: Router) -> dict[str, Any]:
-    return stream_router.stop_live()
+def stop_live(stream_router: Router, by: Actor) -> dict[str, Any]:
+    return stream_router.stop_live(by=by)
 
 
 @router.post("/destinations", response_model=ModeChanged, responses={
     400: {"description": "Not live"}, 404: {"description": "Unknown destination"},
     409: {"description": "Already live on it"}, 502: {"description": "Could not connect"}})
 def change_destinations(body: DestinationChange, session: DbSession, secrets: Secrets,
-                        stream_router: Router) -> dict[str, Any]:
+                        stream_router: Router, by: Actor) -> dict[str, Any]:
     """Add and/or remove destinations while live, without touching the others."""
     stream_router.check_live()
     result: dict[str, Any] = {}
     if body.remove:
-        result = stream_router.remove_destinations(body.remove)
+        result = stream_router.remove_destinations(body.remove, by=by)
     if body.add:
-        added = stream_router.add_destinations(destination_targets(session, secrets, body.add))
+        added = stream_router.add_destinations(destination_targets(session, secrets, body.add), by=by)
         if result:
             added["message"] = f"{result['message']}. {added['message']}"
         result = added
@@ -219,15 +220,21 @@ _FILE = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
 
 
 @files.get("/preview/{run_id}/{name}", include_in_schema=False)
-def preview_file(run_id: str, name: str, stream_router: Router) -> FileResponse:
+def preview_file(run_id: str, name: str, stream_router: Router) -> Response:
     """HLS files of the running preview. The playlist is never cached; segments never change."""
     hls = stream_router.hls
     if hls is None or run_id != hls.run_id or not _FILE.match(name):
         raise ApiError(404, "No such preview file: the preview was stopped or restarted. Reload the player.")
     path = hls.dir / name
-    if not path.is_file():
-        raise ApiError(404, f"{name} is not available (yet, or any more).")
-    if name == PLAYLIST:
-        return FileResponse(path, media_type="application/vnd.apple.mpegurl",
+    try:
+        if name == PLAYLIST:
+            # Read in one go: the muxer replaces the playlist every second, and a file streamed after its size
+            # was taken could be a newer, longer one (a truncated answer stalls the player).
+            return Response(path.read_bytes(), media_type="application/vnd.apple.mpegurl",
                             headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
-    return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "public, max-age=300, immutable"})
+        if path.is_file():  # segments are renamed into place complete and never change
+            return FileResponse(path, media_type="video/mp2t",
+                                headers={"Cache-Control": "public, max-age=300, immutable"})
+    except FileNotFoundError:
+        pass
+    raise ApiError(404, f"{name} is not available (yet, or any more).")

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
+import os
 import shutil
 import threading
 import time
@@ -22,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 PLAYLIST = "index.m3u8"
 MAX_SEGMENT_AGE = 300.0
+MIN_FREE_WHILE_RUNNING = 4_000_000  # a few seconds of the largest segments; below it the next ones may not fit
+SPACE_CHECK_SECONDS = 1.0
 
 
 def remove_leftovers(media_dir: Path) -> int:
@@ -45,31 +49,37 @@ def hls_options(segment_seconds: int = 1, list_size: int = 6) -> dict[str, str]:
 
 
 class HlsOutput:
-    def __init__(self, bus: PacketBus, media_dir: Path, *, list_size: int = 6) -> None:
+    """Writes the program as HLS. If the disk fills up it fails with a clear error, removes its files, waits
+    for space and starts again under a new run id (players follow the new URL); the program is untouched."""
+
+    def __init__(self, bus: PacketBus, media_dir: Path, *, list_size: int = 6,
+                 min_free_bytes: int = MIN_FREE_WHILE_RUNNING) -> None:
         self.bus = bus
+        self.media_dir = media_dir
         self.run_id = uuid.uuid4().hex[:12]
-        self.dir = media_dir / f"hls-{self.run_id}"
         self._list_size = list_size
+        self._min_free = min_free_bytes
         self._stop = threading.Event()
         self.cpu_seconds = 0.0
         self._thread: threading.Thread | None = None
         self._sub: Subscription | None = None
         self.state = OutputState.STOPPED
         self.error: str | None = None
+        self.recoveries = 0
         self._muxer: PacketMuxer | None = None
         self._last_sweep = 0.0
+
+    @property
+    def dir(self) -> Path:
+        return self.media_dir / f"hls-{self.run_id}"
 
     @property
     def playlist(self) -> Path:
         return self.dir / PLAYLIST
 
     def start(self) -> None:
-        try:
-            self.dir.mkdir(parents=True, exist_ok=False)
-        except OSError as exc:
-            raise OutputError(describe_os_error(exc, self.dir)) from exc
+        self._make_dir()
         self.state = OutputState.STARTING
-        self._sub = self.bus.subscribe("hls", max_packets=600)
         self._thread = threading.Thread(target=self._run, name="hls-output", daemon=True)
         self._thread.start()
 
@@ -84,33 +94,85 @@ class HlsOutput:
         if self.state is not OutputState.FAILED:
             self.state = OutputState.STOPPED
 
-    def _run(self) -> None:
-        assert self._sub is not None
+    def _make_dir(self) -> None:
         try:
-            container = av.open(str(self.playlist), "w", format="hls", options={
-                **hls_options(list_size=self._list_size),
-                "hls_segment_filename": str(self.dir / "seg%06d.ts"),
-            })
-            self._muxer = PacketMuxer(container, self.bus.info)
-            cpu_origin = time.thread_time()
-            try:
-                while not self._stop.is_set():
-                    packet = self._sub.get(timeout=0.5)
-                    if packet is None:
-                        continue
-                    self._muxer.mux(packet)
-                    self.cpu_seconds = time.thread_time() - cpu_origin
-                    if self.state is OutputState.STARTING and self.playlist.exists():
-                        self.state = OutputState.RUNNING
-                    self._sweep()
-            finally:
-                with contextlib.suppress(OSError):
-                    self._muxer.close()
+            self.dir.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
-            self.error = describe_os_error(exc, self.dir)
-            self.state = OutputState.FAILED
-            logger.error("HLS preview output failed: %s", self.error)
-            shutil.rmtree(self.dir, ignore_errors=True)
+            raise OutputError(describe_os_error(exc, self.dir)) from exc
+        self._sub = self.bus.subscribe("hls", max_packets=600)  # a new run starts at the latest keyframe
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self._write()
+                return
+            except OSError as exc:
+                self.error = (f"the disk holding {self.media_dir} is full, so the preview picture is paused (the "
+                              f"program and live destinations keep running). Free some space: the preview resumes "
+                              f"by itself." if exc.errno in (errno.ENOSPC, errno.EDQUOT)
+                              else describe_os_error(exc, self.media_dir))
+                self.state = OutputState.FAILED
+                logger.error("HLS preview output failed: %s", self.error)
+            self._discard()
+            if not self._wait_for_space():
+                return
+            self.run_id = uuid.uuid4().hex[:12]
+            try:
+                self._make_dir()
+            except OutputError as exc:
+                self.error = str(exc)
+                continue
+            self.recoveries += 1
+            self.state, self.error = OutputState.STARTING, None
+            logger.info("HLS preview output resumed after the disk had room again (run %s)", self.run_id)
+
+    def _write(self) -> None:
+        """Mux bus packets into HLS until stopped; raises OSError when the disk is (nearly) full."""
+        assert self._sub is not None
+        container = av.open(str(self.playlist), "w", format="hls", options={
+            **hls_options(list_size=self._list_size),
+            "hls_segment_filename": str(self.dir / "seg%06d.ts"),
+        })
+        self._muxer = PacketMuxer(container, self.bus.info)
+        cpu_origin, last_space_check = time.thread_time() - self.cpu_seconds, 0.0
+        try:
+            while not self._stop.is_set():
+                packet = self._sub.get(timeout=0.5)
+                if packet is None:
+                    continue
+                now = time.monotonic()
+                if now - last_space_check >= SPACE_CHECK_SECONDS:
+                    # FFmpeg's HLS muxer writes empty segments on a full disk without reporting it: look first.
+                    last_space_check = now
+                    self._check_space()
+                self._muxer.mux(packet)
+                self.cpu_seconds = time.thread_time() - cpu_origin
+                if self.state is OutputState.STARTING and self.playlist.exists():
+                    self.state = OutputState.RUNNING
+                self._sweep()
+        finally:
+            with contextlib.suppress(OSError):
+                self._muxer.close()
+
+    def _check_space(self) -> None:
+        if shutil.disk_usage(self.media_dir).free < self._min_free:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.media_dir))
+
+    def _discard(self) -> None:
+        """Drop this run's subscription and files: a player must not be fed half-written segments."""
+        if self._sub is not None:
+            self._sub.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _wait_for_space(self) -> bool:
+        """Block until the disk has room for a new run (twice the minimum); False if stopped meanwhile."""
+        while not self._stop.wait(SPACE_CHECK_SECONDS):
+            try:
+                if shutil.disk_usage(self.media_dir).free >= 2 * self._min_free:
+                    return True
+            except OSError:
+                continue
+        return False
 
     def _sweep(self) -> None:
         """Safety net behind delete_segments: nothing older than five minutes stays on disk."""
@@ -128,7 +190,7 @@ class HlsOutput:
     def stats(self) -> dict[str, Any]:
         sub = self._sub
         return {
-            "state": self.state.value, "error": self.error, "dir": str(self.dir),
+            "state": self.state.value, "error": self.error, "dir": str(self.dir), "recoveries": self.recoveries,
             "segments": len(list(self.dir.glob("*.ts"))) if self.dir.exists() else 0,
             "bytes": self._muxer.bytes_out if self._muxer else 0,
             "dropped_gops": sub.dropped_gops if sub else 0,

@@ -76,6 +76,7 @@ class StreamRouter:
         self._notify = notify or (lambda: None)
         self._relay_factory = relay_factory
         self._busy = threading.Lock()  # held for the whole of one transition
+        self._actor = "operator"  # who asked for the transition in progress (recorded as created_by)
         self.mode = Mode.IDLE
         self.spec: TimelineSpec | None = None
         self.hls: HlsOutput | None = None
@@ -84,11 +85,11 @@ class StreamRouter:
         self.live_since: float | None = None
 
     # ------------------------------------------------------------------ transitions
-    def _transition(self) -> _Transition:
-        return _Transition(self._busy)
+    def _transition(self, by: str) -> _Transition:
+        return _Transition(self, by)
 
-    def start(self, spec: TimelineSpec, cameras: dict[int, CameraSpec]) -> dict[str, Any]:
-        with self._transition():
+    def start(self, spec: TimelineSpec, cameras: dict[int, CameraSpec], *, by: str = "operator") -> dict[str, Any]:
+        with self._transition(by):
             if self.mode is not Mode.IDLE:
                 current = self.spec.name if self.spec else "?"
                 raise RouterError(409, f"A preview is already running (timeline '{current}'). Stop it first, "
@@ -114,8 +115,8 @@ class StreamRouter:
             return {"message": f"Preview started: {spec.name}", "timeline_id": spec.id, "timeline_name": spec.name,
                     "hls_url": self.hls_url, "mode": self.mode.value}
 
-    def stop(self) -> dict[str, Any]:
-        with self._transition():
+    def stop(self, *, by: str = "operator") -> dict[str, Any]:
+        with self._transition(by):
             if self.mode is Mode.IDLE:
                 raise RouterError(400, "No preview is running.")
             timeline_id = self.spec.id if self.spec else None
@@ -129,8 +130,8 @@ class StreamRouter:
             logger.info("preview stopped")
             return {"message": f"Preview stopped: {name}", "timeline_id": timeline_id}
 
-    def go_live(self, targets: list[Target]) -> dict[str, Any]:
-        with self._transition():
+    def go_live(self, targets: list[Target], *, by: str = "operator") -> dict[str, Any]:
+        with self._transition(by):
             self.check_can_go_live()
             live, failed = self._connect(targets)
             ids = [t.destination_id for t in targets]
@@ -159,8 +160,8 @@ class StreamRouter:
             raise RouterError(400, "Start the preview first: going live sends the running preview program "
                                    "to the destinations.", mode=self.mode.value)
 
-    def stop_live(self) -> dict[str, Any]:
-        with self._transition():
+    def stop_live(self, *, by: str = "operator") -> dict[str, Any]:
+        with self._transition(by):
             if self.mode is not Mode.LIVE:
                 raise RouterError(400, "Not live: there is nothing to stop. (Stop Preview ends the preview.)",
                                   mode=self.mode.value)
@@ -176,8 +177,8 @@ class StreamRouter:
             raise RouterError(400, "Not live: destinations can be added or removed while live. To start, choose "
                                    "destinations and press Go Live.", mode=self.mode.value)
 
-    def add_destinations(self, targets: list[Target]) -> dict[str, Any]:
-        with self._transition():
+    def add_destinations(self, targets: list[Target], *, by: str = "operator") -> dict[str, Any]:
+        with self._transition(by):
             self.check_live()
             already = [t.name for t in targets if t.destination_id in self.relays]
             if already:
@@ -194,8 +195,8 @@ class StreamRouter:
                 message += f". Not connected (left out): {_describe_failures(failed)}"
             return {"message": message, "destinations": names, "failures": failed, "mode": self.mode.value}
 
-    def remove_destinations(self, destination_ids: list[int]) -> dict[str, Any]:
-        with self._transition():
+    def remove_destinations(self, destination_ids: list[int], *, by: str = "operator") -> dict[str, Any]:
+        with self._transition(by):
             self.check_live()
             unknown = [i for i in destination_ids if i not in self.relays]
             if unknown:
@@ -213,6 +214,7 @@ class StreamRouter:
     def shutdown(self) -> None:
         """App exit: stop everything (waits for an in-flight command to finish)."""
         with self._busy:
+            self._actor = "system"
             if self.mode is not Mode.IDLE:
                 if self.relays:
                     ids = list(self.relays)
@@ -354,27 +356,29 @@ class StreamRouter:
         self.mode = Mode.IDLE
 
     def _record(self, event_type: str, destination_ids: list[int], detail: str | None,
-                timeline_id: int | None = None, created_by: str = "operator") -> None:
+                timeline_id: int | None = None, created_by: str | None = None) -> None:
         try:
             self._audit(AuditEvent(event_type, timeline_id if timeline_id is not None else self._timeline_id,
-                                   destination_ids, detail, created_by))
+                                   destination_ids, detail, created_by or self._actor))
         except Exception:  # an audit write (disk full…) must never break a transition
             logger.exception("could not record %s in the audit log", event_type)
         self._notify()
 
 
 class _Transition:
-    """Context manager: take the router lock or refuse at once with 409."""
+    """Context manager: take the router lock (or refuse at once with 409) and note who asked."""
 
-    def __init__(self, lock: threading.Lock) -> None:
-        self._lock = lock
+    def __init__(self, router: StreamRouter, by: str) -> None:
+        self._router, self._by = router, by
 
     def __enter__(self) -> None:
-        if not self._lock.acquire(blocking=False):
+        if not self._router._busy.acquire(blocking=False):
             raise RouterError(409, "Another preview command is still in progress; try again in a moment.")
+        self._router._actor = self._by
 
     def __exit__(self, *_exc: object) -> None:
-        self._lock.release()
+        self._router._actor = "operator"
+        self._router._busy.release()
 
 
 def _wait(condition: Callable[[], bool], timeout: float) -> None:
