@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 WEB_STAMP := src/vistterstream/static/index.html
 WEB_SOURCES := $(shell find web/src web/index.html web/package.json web/vite.config.ts -type f 2>/dev/null)
 
-.PHONY: run test lint bench setup web clean
+.PHONY: run test lint bench soak setup web clean
 
 setup: $(STAMP)
 
@@ -40,6 +40,10 @@ lint: setup
 
 bench: setup web
 	$(BIN)/python -m bench
+
+soak: setup web
+	@# 60 min of preview + live with RSS/CPU/HLS-timing samples (BENCH_SOAK_MINUTES to change); not in CI.
+	$(BIN)/python -m bench.soak
 
 clean:
 	rm -rf $(VENV) web/node_modules src/vistterstream/static/assets $(WEB_STAMP)
