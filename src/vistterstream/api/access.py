@@ -15,9 +15,10 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from vistterstream.api.deps import AccountStore, AppSettings, Throttle
 from vistterstream.api.errors import ApiError
 from vistterstream.api.schemas import Input
-from vistterstream.auth import SESSION_MAX_AGE, Accounts, LoggedIn, LoginThrottle, is_loopback
+from vistterstream.auth import SESSION_MAX_AGE, Accounts, LoggedIn, is_loopback
 from vistterstream.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -147,43 +148,32 @@ class SessionInfo(BaseModel):
     message: str | None = None
 
 
-def _accounts(request: Request) -> Accounts:
-    accounts: Accounts = request.app.state.accounts
-    return accounts
-
-
-def _settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
-
-
-def _info(request: Request, user: LoggedIn | None, message: str | None = None) -> dict[str, Any]:
-    settings = _settings(request)
+def _info(request: Request, settings: Settings, user: LoggedIn | None, message: str | None = None) -> dict[str, Any]:
     return {"login_required": settings.login_required, "username": user.username if user else None,
             "csrf_token": user.csrf_token if user else None,
             "preview_visible": preview_visible(settings, request.scope), "message": message}
 
 
 @router.get("/session", response_model=SessionInfo)
-def current_session(request: Request) -> dict[str, Any]:
+def current_session(request: Request, settings: AppSettings, accounts: AccountStore) -> dict[str, Any]:
     """Whether a login is needed, who is logged in, the CSRF token to send as X-CSRF-Token, and whether this
     browser may see the preview picture."""
-    user = _accounts(request).lookup(session_token(request.headers)) if _settings(request).login_required else None
-    return _info(request, user)
+    user = accounts.lookup(session_token(request.headers)) if settings.login_required else None
+    return _info(request, settings, user)
 
 
 @router.post("/login", response_model=SessionInfo, responses={
     401: {"description": "Wrong user name or password"}, 429: {"description": "Too many failed logins"}})
-def login(body: Credentials, request: Request, response: Response) -> dict[str, Any]:
-    settings, throttle = _settings(request), _throttle(request)
+def login(body: Credentials, request: Request, response: Response, settings: AppSettings, accounts: AccountStore,
+          throttle: Throttle) -> dict[str, Any]:
     if not settings.login_required:
-        return _info(request, None, "No login is needed: this app only answers on this machine.")
+        return _info(request, settings, None, "No login is needed: this app only answers on this machine.")
     client = request.client.host if request.client else "?"
     wait = throttle.retry_after(client)
     if wait:
         raise ApiError(429, f"Too many failed logins from {client}. Wait {int(wait) + 1} s and try again.",
                        retry_after=int(wait) + 1)
-    result = _accounts(request).login(body.username, body.password)
+    result = accounts.login(body.username, body.password)
     if result is None:
         throttle.failed(client)
         logger.warning("failed login for '%s' from %s", body.username[:64], client)
@@ -194,18 +184,13 @@ def login(body: Credentials, request: Request, response: Response) -> dict[str, 
     # The server ends idle sessions; the cookie itself lasts as long as a session can.
     response.set_cookie(COOKIE, token, max_age=int(SESSION_MAX_AGE.total_seconds()), httponly=True,
                         samesite="strict", secure=request.url.scheme == "https", path="/")
-    return _info(request, user, f"Logged in as {user.username}.")
+    return _info(request, settings, user, f"Logged in as {user.username}.")
 
 
 @router.post("/logout", response_model=SessionInfo)
-def logout(request: Request, response: Response) -> dict[str, Any]:
+def logout(request: Request, response: Response, settings: AppSettings, accounts: AccountStore) -> dict[str, Any]:
     token = session_token(request.headers)
     if token:
-        _accounts(request).logout(token)
+        accounts.logout(token)
     response.delete_cookie(COOKIE, path="/", httponly=True, samesite="strict")
-    return _info(request, None, "Logged out.")
-
-
-def _throttle(request: Request) -> LoginThrottle:
-    throttle: LoginThrottle = request.app.state.login_throttle
-    return throttle
+    return _info(request, settings, None, "Logged out.")
