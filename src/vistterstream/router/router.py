@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from vistterstream.errors import OperatorError
+from vistterstream.memory import release_free_memory
 from vistterstream.outputs.base import OutputError, OutputState
 from vistterstream.outputs.fmp4 import Fmp4Viewer
 from vistterstream.outputs.hls import HlsOutput
@@ -354,6 +355,7 @@ class StreamRouter:
         self.engine.stop()
         self.hls, self.spec, self.started_at, self.live_since = None, None, None, None
         self.mode = Mode.IDLE
+        release_free_memory()
 
     def _record(self, event_type: str, destination_ids: list[int], detail: str | None,
                 timeline_id: int | None = None, created_by: str | None = None) -> None:
