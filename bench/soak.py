@@ -3,12 +3,14 @@
 Every BENCH_SOAK_SAMPLE seconds (default 10) it records the app's RSS and CPU, the relay workers' RSS, the
 program's frame counters, what a local RTMP receiver (`vistterstream receive`, its own process) decoded,
 and the HLS timing: wall-clock time since the preview started minus the media time the playlist has
-produced (media sequence + listed EXTINF). A growing RSS slope or a drifting HLS clock is a leak or a clock
-bug that a short test cannot see. Not part of `make test` or `make bench`: run `make soak`.
+produced (the EXTINF of every segment, read as a player reads the playlist). A growing RSS slope or a
+drifting HLS clock is a leak or a clock bug that a short test cannot see. Not part of `make test` or
+`make bench`: run `make soak`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -21,6 +23,8 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 from bench.browser import AppProcess, make_show
 from bench.common import RESULTS, Table, proc_memory_mb
@@ -95,22 +99,55 @@ def children_rss_mb(pid: int) -> float:
     return total
 
 
-def hls_media_seconds(app: AppProcess, url: str) -> float | None:
-    """Media time the HLS output has produced so far: earlier segments (1 s each) + those listed now."""
-    response = app.http.get(url)
-    if response.status_code != 200:
-        return None
-    sequence = MEDIA_SEQUENCE.search(response.text)
-    listed = sum(float(d) for d in EXTINF.findall(response.text))
-    return (int(sequence.group(1)) if sequence else 0) * 1.0 + listed
+class PlaylistClock:
+    """Reads the preview playlist twice a second, as a player does, and adds up every segment's EXTINF once:
+    the media time the HLS output has produced, however long its segments turn out to be."""
+
+    def __init__(self, app: AppProcess, url: str) -> None:
+        self.http, self.url = httpx.Client(base_url=app.base_url, timeout=10), url
+        self.durations: dict[int, float] = {}
+        self.first_sequence: int | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.5):
+            with contextlib.suppress(httpx.HTTPError):
+                text = self.http.get(self.url).text
+                found = MEDIA_SEQUENCE.search(text)
+                if not found:
+                    continue
+                sequence = int(found.group(1))
+                if self.first_sequence is None:
+                    self.first_sequence = sequence
+                for offset, duration in enumerate(EXTINF.findall(text)):
+                    self.durations.setdefault(sequence + offset, float(duration))
+
+    def media_seconds(self) -> float | None:
+        """Seconds of media produced so far (segments before the first read counted as 1 s each)."""
+        if self.first_sequence is None:
+            return None
+        return self.first_sequence * 1.0 + sum(self.durations.values())
+
+    def missed(self) -> int:
+        """Segments that came and went between two reads (0 expected)."""
+        if not self.durations:
+            return 0
+        return max(self.durations) - min(self.durations) + 1 - len(self.durations)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(2)
+        self.http.close()
 
 
-def sample(app: AppProcess, receiver: ReceiverProcess, t0: float, preview_started: float,
+def sample(app: AppProcess, receiver: ReceiverProcess, clock: PlaylistClock, t0: float, preview_started: float,
            cpu_before: tuple[float, float]) -> tuple[Sample, tuple[float, float]]:
     status = app.http.get("/api/preview/status").json()
     program = status["program"] or {}
     destination = (status["destinations"] or [{}])[0]
-    media = hls_media_seconds(app, status["hls_url"]) if status["hls_url"] else None
+    media = clock.media_seconds()
     now, cpu = time.monotonic(), app.cpu_seconds()
     cpu_percent = 100 * (cpu - cpu_before[1]) / max(1e-6, now - cpu_before[0])
     return Sample(
@@ -131,7 +168,7 @@ def slope_per_hour(points: list[tuple[float, float]]) -> float:
     return statistics.linear_regression(xs, ys).slope * 3600
 
 
-def report(samples: list[Sample], receiver: ReceiverProcess) -> Table:
+def report(samples: list[Sample], receiver: ReceiverProcess, clock: PlaylistClock) -> Table:
     table = Table(f"Soak: preview + 1 live destination, 1080p30, {MINUTES:g} min")
     table.start()
     first, last = samples[0], samples[-1]
@@ -147,7 +184,9 @@ def report(samples: list[Sample], receiver: ReceiverProcess) -> Table:
     if drifts:
         table.add("HLS timing: wall clock − media produced, first / last (s)", f"{drifts[0]:.2f} / {drifts[-1]:.2f}",
                   "constant = no drift; the offset is the live window")
-        table.add("HLS timing drift over the run (s)", f"{drifts[-1] - drifts[0]:+.2f}")
+        table.add("HLS timing drift over the run (s)", f"{drifts[-1] - drifts[0]:+.2f}",
+                  f"{len(clock.durations)} segments read, {clock.missed()} missed; mean length "
+                  f"{statistics.mean(clock.durations.values()):.3f} s")
     frames = last.frames_out - first.frames_out
     table.add("program frames out / dropped", f"{last.frames_out} / {last.dropped_frames}",
               f"{frames / max(1e-6, last.t - first.t):.2f} fps between first and last sample")
@@ -167,8 +206,10 @@ def main() -> None:
             destination = app.http.post("/api/destinations", json={
                 "name": "Soak receiver", "platform": "custom", "rtmp_url": receiver.url, "stream_key": "soak"})
             destination.raise_for_status()
-            app.http.post("/api/preview/start", json={"timeline_id": timeline_id}).raise_for_status()
+            started = app.http.post("/api/preview/start", json={"timeline_id": timeline_id})
+            started.raise_for_status()
             preview_started = time.time()
+            clock = PlaylistClock(app, started.json()["hls_url"])
             app.http.post("/api/preview/go-live", json={"destination_ids": [destination.json()["id"]]}
                           ).raise_for_status()
             print(f"soak: running for {MINUTES:g} min, a sample every {SAMPLE_SECONDS:g} s", flush=True)
@@ -176,7 +217,7 @@ def main() -> None:
             cpu_mark = (t0, app.cpu_seconds())
             samples: list[Sample] = []
             while True:
-                point, cpu_mark = sample(app, receiver, t0, preview_started, cpu_mark)
+                point, cpu_mark = sample(app, receiver, clock, t0, preview_started, cpu_mark)
                 samples.append(point)
                 if len(samples) % max(1, int(300 / SAMPLE_SECONDS)) == 1:
                     print(f"  t={point.t:>6.0f}s rss={point.app_rss_mb:.0f}MB cpu={point.app_cpu_percent:.0f}% "
@@ -189,7 +230,8 @@ def main() -> None:
         finally:
             receiver.close()
             app.close()
-    table = report(samples, receiver)
+    clock.close()
+    table = report(samples, receiver, clock)
     table.save("soak")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "soak-samples.json").write_text(json.dumps([asdict(s) for s in samples], indent=1) + "\n")
