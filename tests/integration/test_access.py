@@ -135,6 +135,7 @@ def test_login_sets_a_strict_http_only_cookie_and_changes_need_the_csrf_token(re
     no_token = remote.post("/api/cameras", json=camera)
     assert no_token.status_code == 403 and "Reload" in no_token.json()["detail"]
     assert remote.post("/api/cameras", json=camera, headers={"X-CSRF-Token": "guess"}).status_code == 403
+    assert remote.post("/api/cameras", json=camera, headers={"X-CSRF-Token": "gu\u00e9ss".encode()}).status_code == 403
     assert remote.post("/api/cameras", json=camera, headers={"X-CSRF-Token": csrf}).status_code == 201
     assert remote.get("/api/auth/session").json()["csrf_token"] == csrf  # a reloaded page gets it back
     assert remote.post("/api/auth/logout").json()["message"] == "Logged out."

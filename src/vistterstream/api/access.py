@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hmac
 import logging
-from http.cookies import SimpleCookie
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -12,6 +11,7 @@ import anyio
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel
 from starlette.datastructures import Headers
+from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -91,14 +91,13 @@ class AccessGuard:
         if user is None:
             return 401, "login_required", "Log in to continue (your session ended or you are not logged in)."
         if scope["type"] == "http" and changes and not _csrf_ok(headers, user):
-            return 403, "csrf", "The page is out of date (security token missing). Reload it and try again."
+            return 403, "csrf", "The page is out of date (old or missing security token). Reload it."
         scope.setdefault("state", {})["user"] = user.username
         return 0, "", ""
 
 
 def session_token(headers: Headers) -> str:
-    morsel = SimpleCookie(headers.get("cookie", "")).get(COOKIE)
-    return morsel.value if morsel else ""
+    return cookie_parser(headers.get("cookie", "")).get(COOKIE, "")
 
 
 def _same_origin(headers: Headers) -> bool:
@@ -110,7 +109,8 @@ def _same_origin(headers: Headers) -> bool:
 
 
 def _csrf_ok(headers: Headers, user: LoggedIn) -> bool:
-    return hmac.compare_digest(headers.get(CSRF_HEADER, ""), user.csrf_token)
+    sent = headers.get(CSRF_HEADER, "").encode("utf-8", "replace")  # bytes: any header value compares safely
+    return hmac.compare_digest(sent, user.csrf_token.encode("ascii"))
 
 
 async def _deny(scope: Scope, receive: Receive, send: Send, status: int, code: str, message: str) -> None:
