@@ -171,7 +171,8 @@ def main() -> None:
                     target = "target P95 < 0.4 s" if monitor == "low" else "seed: < 2 s"
                     table.add(f"glass-to-glass, {label} monitor: P50 / P95 / max (s)", figures(samples),
                               f"{len(samples)} samples over {LATENCY_SECONDS:.0f} s; {target}")
-                table.add("app RSS while previewing 1080p30 with a viewer (MB)", f"{app.rss_mb():.0f}", "")
+                table.add("app RSS while previewing 1080p30 with a viewer (MB)", f"{app.rss_mb():.0f}",
+                          f"of which {proc_memory_mb('RssFile', app.process.pid) or 0:.0f} MB shared library code")
                 table.add("app peak RSS over the whole run (MB)", f"{app.peak_rss_mb():.0f}", "target < 150")
                 context.close()
         finally:
