@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -67,12 +68,16 @@ def test_cuts_and_fade_packaged_to_hls(engine: Engine, tmp_path: Path) -> None:
     hls.start()
     try:
         wait_until(lambda: len(list(hls.dir.glob("seg*.ts"))) >= 7, 20, "seven HLS segments")
-        playlist = hls.playlist.read_text()
+        playlist = hls.read_playlist()
         segments = sorted(hls.dir.glob("seg*.ts"))[:6]  # complete ones only; the newest may be in progress
         frames, rate = decode_segments(segments)
     finally:
         hls.stop()
-    assert "#EXT-X-TARGETDURATION:1" in playlist and "#EXT-X-INDEPENDENT-SEGMENTS" in playlist
+    # One-second segments, each starting at a keyframe, with blocking reload announced.
+    assert "#EXT-X-TARGETDURATION:1\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES" in playlist.text
+    assert "#EXT-X-INDEPENDENT-SEGMENTS" in playlist.text
+    durations = [float(d) for d in re.findall(r"#EXTINF:([\d.]+)", playlist.text)]
+    assert len(durations) >= 5 and all(d == pytest.approx(1.0, abs=0.04) for d in durations)
     assert rate == pytest.approx(FPS, abs=0.5)
     assert {(f.width, f.height) for f in frames} == {(640, 360)}
     assert 170 <= len(frames) <= 190  # six 1 s segments at 30 fps

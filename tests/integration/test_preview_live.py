@@ -213,6 +213,39 @@ def test_server_sent_events_follow_every_change(live_app: LiveApp) -> None:
     assert len(set(positions)) >= 3  # the playhead moves: a status event each second while running
 
 
+def last_sequence(playlist: str) -> int:
+    match = PLAYLIST_SEQ.search(playlist)
+    assert match, playlist
+    return int(match.group(1)) + len(re.findall(r"^seg\d{6}\.ts$", playlist, re.MULTILINE)) - 1
+
+
+def test_playlist_request_is_held_until_the_asked_segment_exists(live_app: LiveApp) -> None:
+    """LL-HLS blocking reload: `_HLS_msn=N` answers as soon as segment N is listed, so a player never waits
+    for its next poll to learn of a new segment."""
+    http = live_app.http
+    hls_url = http.post("/api/preview/start", json={"timeline_id": make_show(http)}).json()["hls_url"]
+    wait_until(lambda: http.get(hls_url).status_code == 200, 10, "the first playlist")
+    first = http.get(hls_url).text
+    assert "#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES" in first and "#EXT-X-TARGETDURATION:1" in first
+    last = last_sequence(first)
+
+    held = http.get(hls_url, params={"_HLS_msn": last + 1})
+    assert held.status_code == 200 and last_sequence(held.text) >= last + 1  # a segment that did not exist yet
+
+    too_far = http.get(hls_url, params={"_HLS_msn": last_sequence(held.text) + 10})
+    assert too_far.status_code == 400 and "_HLS_msn" in too_far.json()["detail"]
+    assert http.get(hls_url, params={"_HLS_msn": "soon"}).status_code == 422
+
+    # A request held while the preview stops is answered (not left hanging) with what to do.
+    answers: list[httpx.Response] = []
+    ahead = last_sequence(http.get(hls_url).text) + 2
+    waiting = threading.Thread(target=lambda: answers.append(http.get(hls_url, params={"_HLS_msn": ahead})))
+    waiting.start()
+    assert http.post("/api/preview/stop").status_code == 200
+    waiting.join(10)
+    assert answers and answers[0].status_code == 404 and "Reload the player" in answers[0].json()["detail"]
+
+
 def test_ten_rapid_start_stop_cycles(live_app: LiveApp) -> None:
     http = live_app.http
     timeline_id = make_show(http)

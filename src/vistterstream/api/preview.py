@@ -30,7 +30,7 @@ from vistterstream.api.schemas import (
     PreviewStopped,
     WentLive,
 )
-from vistterstream.outputs.hls import PLAYLIST
+from vistterstream.outputs.hls import PLAYLIST, HlsOutput, LivePlaylist
 from vistterstream.outputs.relay import Target
 from vistterstream.program.timeline import spec_from_model
 from vistterstream.router.events import StatusHub
@@ -217,24 +217,50 @@ def preview_event_history(session: DbSession, limit: Annotated[int, Query(ge=1, 
 
 
 _FILE = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
+BLOCKING_RELOAD_SECONDS = 3.0  # three target durations, as LL-HLS asks of a server
+_PLAYLIST_POLL = 0.02
 
 
 @files.get("/preview/{run_id}/{name}", include_in_schema=False)
-def preview_file(run_id: str, name: str, stream_router: Router) -> Response:
-    """HLS files of the running preview. The playlist is never cached; segments never change."""
-    hls = stream_router.hls
-    if hls is None or run_id != hls.run_id or not _FILE.match(name):
-        raise ApiError(404, "No such preview file: the preview was stopped or restarted. Reload the player.")
-    path = hls.dir / name
-    try:
-        if name == PLAYLIST:
-            # Read in one go: the muxer replaces the playlist every second, and a file streamed after its size
-            # was taken could be a newer, longer one (a truncated answer stalls the player).
-            return Response(path.read_bytes(), media_type="application/vnd.apple.mpegurl",
-                            headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
-        if path.is_file():  # segments are renamed into place complete and never change
-            return FileResponse(path, media_type="video/mp2t",
-                                headers={"Cache-Control": "public, max-age=300, immutable"})
-    except FileNotFoundError:
-        pass
+async def preview_file(run_id: str, name: str, stream_router: Router,
+                       msn: Annotated[int | None, Query(alias="_HLS_msn", ge=0)] = None) -> Response:
+    """HLS files of the running preview. The playlist is never cached; segments never change. A playlist
+    request with `_HLS_msn=N` is held until segment N is listed (blocking playlist reload)."""
+    if not _FILE.match(name):
+        raise ApiError(404, f"{name} is not a preview file.")
+    if name == PLAYLIST:
+        return await _playlist(stream_router, run_id, msn)
+    path = _current_hls(stream_router, run_id).dir / name
+    if path.is_file():  # segments are renamed into place complete and never change
+        return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "public, max-age=300, immutable"})
     raise ApiError(404, f"{name} is not available (yet, or any more).")
+
+
+def _current_hls(stream_router: StreamRouter, run_id: str) -> HlsOutput:
+    hls = stream_router.hls
+    if hls is None or run_id != hls.run_id:
+        raise ApiError(404, "No such preview file: the preview was stopped or restarted. Reload the player.")
+    return hls
+
+
+async def _playlist(stream_router: StreamRouter, run_id: str, msn: int | None) -> Response:
+    deadline = time.monotonic() + BLOCKING_RELOAD_SECONDS
+    latest: LivePlaylist | None = None
+    seen: tuple[int, int, int] | None = None
+    while True:
+        hls = _current_hls(stream_router, run_id)
+        with contextlib.suppress(FileNotFoundError):
+            info = hls.playlist.stat()  # the muxer renames a new file into place: a new inode each time
+            if (info.st_ino, info.st_mtime_ns, info.st_size) != seen:
+                latest, seen = hls.read_playlist(), (info.st_ino, info.st_mtime_ns, info.st_size)
+        expired = time.monotonic() >= deadline
+        if latest is not None:
+            if msn is not None and msn > latest.last_sequence + 2:
+                raise ApiError(400, f"_HLS_msn: segment {msn} is too far ahead; the playlist ends at "
+                                    f"{latest.last_sequence}.")
+            if msn is None or latest.last_sequence >= msn or expired:
+                return Response(latest.text, media_type="application/vnd.apple.mpegurl",
+                                headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
+        elif msn is None or expired:
+            raise ApiError(404, f"{PLAYLIST} is not available yet: the preview is starting.")
+        await asyncio.sleep(_PLAYLIST_POLL)

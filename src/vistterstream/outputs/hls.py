@@ -1,11 +1,14 @@
-"""HLS preview output: 1 s MPEG-TS segments and a short live playlist in a per-run temp dir."""
+"""HLS preview output: 1 s MPEG-TS segments and a live playlist in a per-run temp dir, served with
+blocking playlist reload (LL-HLS `_HLS_msn`) so a player learns of each segment the moment it is written."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import logging
+import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -38,7 +41,17 @@ def remove_leftovers(media_dir: Path) -> int:
     return removed
 
 
-def hls_options(segment_seconds: int = 1, list_size: int = 6) -> dict[str, str]:
+SEGMENT_SECONDS = 1
+LIST_SIZE = 6
+_MEDIA_SEQUENCE = re.compile(r"^#EXT-X-MEDIA-SEQUENCE:(\d+)", re.MULTILINE)
+_TARGET_DURATION = re.compile(r"^#EXT-X-TARGETDURATION:([\d.]+)$", re.MULTILINE)
+_SEGMENT = re.compile(r"^[^#\s]", re.MULTILINE)
+
+
+def hls_options(segment_seconds: int = SEGMENT_SECONDS, list_size: int = LIST_SIZE) -> dict[str, str]:
+    # One segment per GOP, each starting at a keyframe. Half-second segments cut mid-GOP (split_by_time) put
+    # the picture ~0.8 s behind when a player starts with the preview, but a player that joins a running
+    # preview on a segment without a keyframe never settles (1.5-2.5 s): segments must stay independent.
     return {
         "hls_time": str(segment_seconds),
         "hls_list_size": str(list_size),
@@ -48,11 +61,28 @@ def hls_options(segment_seconds: int = 1, list_size: int = 6) -> dict[str, str]:
     }
 
 
+class LivePlaylist:
+    """The muxer's playlist as served: EXT-X-SERVER-CONTROL announcing blocking reload, next to an integer
+    EXT-X-TARGETDURATION of at least 1 (FFmpeg rounds sub-second segments down to 0, which players reject)."""
+
+    def __init__(self, text: str) -> None:
+        match = _MEDIA_SEQUENCE.search(text)
+        first = int(match.group(1)) if match else 0
+        self.segments = len(_SEGMENT.findall(text))
+        self.last_sequence = first + self.segments - 1  # -1 while the playlist lists no segment yet
+        self.text = _TARGET_DURATION.sub(self._target_duration, text, count=1)
+
+    @staticmethod
+    def _target_duration(match: re.Match[str]) -> str:
+        seconds = max(1, math.ceil(float(match.group(1))))
+        return f"#EXT-X-TARGETDURATION:{seconds}\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES"
+
+
 class HlsOutput:
     """Writes the program as HLS. If the disk fills up it fails with a clear error, removes its files, waits
     for space and starts again under a new run id (players follow the new URL); the program is untouched."""
 
-    def __init__(self, bus: PacketBus, media_dir: Path, *, list_size: int = 6,
+    def __init__(self, bus: PacketBus, media_dir: Path, *, list_size: int = LIST_SIZE,
                  min_free_bytes: int = MIN_FREE_WHILE_RUNNING) -> None:
         self.bus = bus
         self.media_dir = media_dir
@@ -76,6 +106,11 @@ class HlsOutput:
     @property
     def playlist(self) -> Path:
         return self.dir / PLAYLIST
+
+    def read_playlist(self) -> LivePlaylist:
+        """The playlist as served, read in one go: the muxer replaces it every segment, and a file streamed
+        after its size was taken could be a newer, longer one (a truncated answer stalls the player)."""
+        return LivePlaylist(self.playlist.read_text())
 
     def start(self) -> None:
         self._make_dir()
