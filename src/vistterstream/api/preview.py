@@ -225,7 +225,8 @@ _PLAYLIST_POLL = 0.02
 async def preview_file(run_id: str, name: str, stream_router: Router,
                        msn: Annotated[int | None, Query(alias="_HLS_msn", ge=0)] = None) -> Response:
     """HLS files of the running preview. The playlist is never cached; segments never change. A playlist
-    request with `_HLS_msn=N` is held until segment N is listed (blocking playlist reload)."""
+    request is held until the first playlist exists, and with `_HLS_msn=N` until segment N is listed
+    (blocking playlist reload)."""
     if not _FILE.match(name):
         raise ApiError(404, f"{name} is not a preview file.")
     if name == PLAYLIST:
@@ -261,6 +262,6 @@ async def _playlist(stream_router: StreamRouter, run_id: str, msn: int | None) -
             if msn is None or latest.last_sequence >= msn or expired:
                 return Response(latest.text, media_type="application/vnd.apple.mpegurl",
                                 headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
-        elif msn is None or expired:
-            raise ApiError(404, f"{PLAYLIST} is not available yet: the preview is starting.")
+        elif expired:
+            raise ApiError(404, f"{PLAYLIST} is not available yet: the preview is still starting.")
         await asyncio.sleep(_PLAYLIST_POLL)

@@ -38,7 +38,6 @@ from vistterstream.sources.factory import CameraSpec
 
 logger = logging.getLogger(__name__)
 
-FIRST_PLAYLIST_WAIT = 5.0
 MIN_FREE_BYTES = 20_000_000  # a few minutes of segments at the highest quality, with margin
 
 
@@ -110,7 +109,6 @@ class StreamRouter:
                 raise RouterError(503, f"The preview cannot be written: {exc}") from exc
             self.hls, self.spec, self.mode = hls, spec, Mode.PREVIEW
             self.started_at = time.time()
-            _wait(lambda: hls.playlist.exists() or hls.state is OutputState.FAILED, FIRST_PLAYLIST_WAIT)
             self._record("preview_start", [], f"{spec.width}x{spec.height}@{spec.fps} {spec.quality}")
             logger.info("preview started: timeline '%s'", spec.name)
             return {"message": f"Preview started: {spec.name}", "timeline_id": spec.id, "timeline_name": spec.name,
@@ -232,9 +230,10 @@ class StreamRouter:
 
     @property
     def playable_hls_url(self) -> str | None:
-        """The preview URL once its first playlist exists (players treat an early 404 as fatal)."""
+        """The preview URL from the start (the first playlist request is held until the muxer writes it, so
+        the monitors need not wait for it); None while the output is paused (disk full)."""
         hls = self.hls
-        return self.hls_url if hls is not None and hls.playlist.exists() else None
+        return self.hls_url if hls is not None and hls.state is not OutputState.FAILED else None
 
     @property
     def _timeline_id(self) -> int | None:
