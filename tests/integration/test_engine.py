@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import av
 import pytest
 
 from tests.media import (
@@ -25,6 +26,7 @@ from tests.media import (
     wait_until,
 )
 from vistterstream.outputs.hls import HlsOutput, remove_leftovers
+from vistterstream.program.encoder import Encoder
 from vistterstream.program.engine import Engine, EngineError, EngineState
 from vistterstream.program.timeline import Overlay, Shot, TimelineSpec
 from vistterstream.sources import strip
@@ -226,3 +228,15 @@ def test_leftover_hls_dirs_are_removed_at_startup(tmp_path: Path) -> None:
     (media / "keep-me.txt").write_text("not ours")
     assert remove_leftovers(media) == 1
     assert sorted(p.name for p in media.iterdir()) == ["keep-me.txt"]
+
+
+def test_keyframes_stay_on_whole_seconds_when_the_clock_skips_frames() -> None:
+    """x264 counts frames; a busy machine's clock skips some. The first frame of each second is forced to a
+    keyframe, so keyframes (and the preview's 1 s segments) stay on whole seconds."""
+    encoder = Encoder(320, 180, 30, "low")
+    frame = av.VideoFrame(320, 180, "yuv420p")
+    skipped = {29, 30, 31, 45, 88, 89, 90}  # late frames the compositor dropped, across two second marks
+    keyframes = [packet.pts for pts in range(150) if pts not in skipped
+                 for packet in encoder.encode(frame, pts) if packet.kind == "video" and packet.keyframe]
+    encoder.close()
+    assert keyframes == [0, 32, 60, 91, 120]

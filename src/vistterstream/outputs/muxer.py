@@ -13,8 +13,9 @@ from vistterstream.program.bus import MediaPacket, StreamInfo
 class PacketMuxer:
     """Adds H.264 (+ AAC) streams described by StreamInfo to a container and muxes bus packets into it.
 
-    Timestamps are rebased so each output starts at 0, whenever in the program it joined. Without `audio`,
-    audio packets are skipped (a video-only container never waits to interleave).
+    Each output starts at time 0 with a video keyframe, whenever in the program it joined, so a player or
+    platform can decode from its first packet (at a program's start the first packets can be audio).
+    Without `audio`, audio packets are skipped (a video-only container never waits to interleave).
     """
 
     def __init__(self, container: Any, info: StreamInfo, *, audio: bool = True) -> None:
@@ -39,6 +40,8 @@ class PacketMuxer:
         if packet.kind not in self.streams:
             return
         if self._origin is None:
+            if packet.kind != "video" or not packet.keyframe:
+                return
             self._origin = packet.seconds
         offset = round(self._origin / packet.time_base)
         dts = packet.dts - offset

@@ -1,4 +1,4 @@
-"""The one encoder: H.264 (libx264 zerolatency, keyframe every second) + AAC (silence)."""
+"""The one encoder: H.264 (libx264 zerolatency, a keyframe on every whole second) + AAC (silence)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 
 import av
 from av.codec.context import Flags
+from av.video.frame import PictureType
 
 from vistterstream.program.bus import MediaPacket, StreamInfo
 
@@ -31,7 +32,7 @@ def video_settings(quality: str, width: int, height: int, fps: int) -> VideoSett
     scale = (width * height) / (1920 * 1080) * (fps / 30) ** 0.5
     kbps = max(300, int(QUALITY_KBPS.get(quality, QUALITY_KBPS["medium"]) * scale ** 0.75))
     params = ":".join([
-        f"keyint={fps}", f"min-keyint={fps}", "scenecut=0",  # a keyframe exactly every second
+        f"keyint={fps}", f"min-keyint={fps}", "scenecut=0",  # every second (forced on the clock, see encode)
         "repeat-headers=1",  # SPS/PPS before every keyframe: HLS/MPEG-TS joins anywhere
         f"vbv-maxrate={kbps}", f"vbv-bufsize={kbps}",  # CBR-ish: platforms reject spiky streams
         "bframes=0", "rc-lookahead=0", "sync-lookahead=0", "sliced-threads=1",
@@ -71,12 +72,18 @@ class Encoder:
         )
         self.frames = 0
         self.encode_seconds = 0.0
+        self._second = -1
 
     def encode(self, frame: av.VideoFrame, pts: int) -> list[MediaPacket]:
         """Encode video frame `pts` (in 1/fps) and the audio that covers it, in presentation order."""
         started = time.perf_counter()
         frame.pts = pts
         frame.time_base = self._video.time_base
+        # The first frame of each program second is a keyframe, even after the clock skipped frames (x264
+        # counts frames, not time): keyframes, and so the 1 s preview segments, stay on whole seconds.
+        second = pts // self.fps
+        frame.pict_type = PictureType.I if second != self._second else PictureType.NONE
+        self._second = second
         out = [self._packet("video", p) for p in self._video.encode(frame)]
         audio_until = (pts + 1) * SAMPLE_RATE // self.fps
         while self._audio_pts + AUDIO_FRAME <= audio_until:
