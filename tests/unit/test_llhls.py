@@ -49,9 +49,9 @@ def test_the_keyframe_probe_reads_the_first_video_packet() -> None:
 
 def test_parts_become_segments_with_stable_numbers(tmp_path: Path) -> None:
     muxer, playlist = Muxer(tmp_path, offset=2), PartPlaylist(tmp_path)
-    assert playlist.snapshot(muxer.playlist) is None  # nothing written yet
+    assert playlist.snapshot(muxer.playlist, 0) is None  # nothing written yet
     muxer.write(0, 11)  # parts 0-1 precede the first keyframe; 2-5 and 6-9 are whole; 10 is in progress
-    first = playlist.snapshot(muxer.playlist)
+    first = playlist.snapshot(muxer.playlist, 3)
     assert first is not None and first.complete_through == 1 and first.newest == (2, 0)
     assert "part000000.ts" not in first.text and "#EXT-X-MEDIA-SEQUENCE:0\n" in first.text
     assert "#EXTINF:1.000,\nseg000000.ts\n" in first.text and "#EXTINF:1.000,\nseg000001.ts\n" in first.text
@@ -61,11 +61,11 @@ def test_parts_become_segments_with_stable_numbers(tmp_path: Path) -> None:
     assert [f.name for f in playlist.segment_files(1) or []] == [f"part{n:06d}.ts" for n in range(6, 10)]
 
     muxer.write(6, 9)  # the oldest parts deleted, two more written: numbers do not move
-    later = playlist.snapshot(muxer.playlist)
+    later = playlist.snapshot(muxer.playlist, 4)
     assert later is not None and later.complete_through == 2 and later.newest == (3, 0)
     assert "#EXT-X-MEDIA-SEQUENCE:1\n" in later.text and "seg000002.ts" in later.text
     assert playlist.segment_files(0) is None  # no longer listed
-    assert playlist.snapshot(muxer.playlist) is later  # unchanged file: not parsed again
+    assert playlist.snapshot(muxer.playlist, 4) is later  # unchanged: not parsed again
 
 
 @pytest.mark.parametrize(("msn", "part", "answered"), [
@@ -74,6 +74,19 @@ def test_blocking_requests_are_answered_once_the_segment_or_part_exists(
         tmp_path: Path, msn: int, part: int | None, answered: bool) -> None:
     muxer, playlist = Muxer(tmp_path), PartPlaylist(tmp_path)
     muxer.write(0, 9)  # segments 0 and 1 whole, segment 2 has its first part
-    snapshot = playlist.snapshot(muxer.playlist)
+    snapshot = playlist.snapshot(muxer.playlist, 3)
     assert snapshot is not None and snapshot.satisfies(msn, part) is answered
     assert not snapshot.too_far(4) and snapshot.too_far(5)
+
+
+def test_a_segment_is_complete_as_soon_as_the_next_keyframe_is_muxed(tmp_path: Path) -> None:
+    """The keyframe that ends segment 0 is muxed before the part it starts is written and listed."""
+    muxer, playlist = Muxer(tmp_path), PartPlaylist(tmp_path)
+    muxer.write(0, 4)  # segment 0's four parts; the muxer has just been handed the second keyframe
+    waiting = playlist.snapshot(muxer.playlist, 1)
+    assert waiting is not None and waiting.complete_through == -1 and "seg000000.ts" not in waiting.text
+    closed = playlist.snapshot(muxer.playlist, 2)
+    assert closed is not None and closed.complete_through == 0 and "#EXTINF:1.000,\nseg000000.ts\n" in closed.text
+    assert closed.newest == (0, 3) and not closed.satisfies(1, 0)
+    miscounted = playlist.snapshot(muxer.playlist, 5)  # counts that disagree never close a growing segment
+    assert miscounted is not None and miscounted.complete_through == -1

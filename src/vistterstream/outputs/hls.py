@@ -86,7 +86,8 @@ class HlsOutput:
 
     def read_playlist(self) -> Snapshot | None:
         """The LL-HLS playlist as served; None before the first part is written."""
-        return self.parts.snapshot(self.playlist)
+        muxer = self._muxer
+        return self.parts.snapshot(self.playlist, muxer.keyframes_out if muxer else 0)
 
     def start(self) -> None:
         self._make_dir()

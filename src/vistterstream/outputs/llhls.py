@@ -80,19 +80,23 @@ class PartPlaylist:
         self._sequence_of: dict[int, int] = {}  # first part number of a segment → its media sequence number
         self._next_sequence = 0
         self._segments: dict[int, list[Part]] = {}
-        self._seen: tuple[int, int, int] | None = None
+        self._seen: tuple[int, int, int, int] | None = None
         self._latest: Snapshot | None = None
 
-    def snapshot(self, muxer_playlist: Path) -> Snapshot | None:
-        """The served playlist now (None until the muxer has written its own). Cheap to call often: the
-        muxer's playlist is parsed again only when it was replaced."""
+    def snapshot(self, muxer_playlist: Path, keyframes: int) -> Snapshot | None:
+        """The served playlist now (None until the muxer has written its own), given how many keyframes the
+        muxer has been handed: the segment before the newest keyframe is complete as soon as that keyframe
+        is muxed, before the part it starts is listed. Cheap to call often: the muxer's playlist is parsed
+        again only when it was replaced."""
         with self._lock:
             try:
                 info = muxer_playlist.stat()  # the muxer renames a new file into place: a new inode each time
-                key = (info.st_ino, info.st_mtime_ns, info.st_size)
+                key = (info.st_ino, info.st_mtime_ns, info.st_size, keyframes)
                 if key != self._seen:
-                    parts = self._parts(muxer_playlist.read_text())
-                    self._latest, self._seen = self._render(self._group(parts)), key
+                    groups = self._group(self._parts(muxer_playlist.read_text()))
+                    # Only when the counts agree exactly: a miscount must never close a segment still growing.
+                    closed = bool(groups) and groups[-1][0] == keyframes - 2
+                    self._latest, self._seen = self._render(groups, closed), key
             except FileNotFoundError:
                 pass
             return self._latest
@@ -134,9 +138,10 @@ class PartPlaylist:
             self._sequence_of = {number: msn for number, msn in self._sequence_of.items() if msn >= groups[0][0]}
         return groups
 
-    def _render(self, groups: list[tuple[int, list[Part]]]) -> Snapshot:
-        """The last segment is still being written: its parts are listed, but not the segment itself."""
-        complete, in_progress = groups[:-1][-LISTED_SEGMENTS:], groups[-1:]
+    def _render(self, groups: list[tuple[int, list[Part]]], closed: bool) -> Snapshot:
+        """Unless `closed`, the last segment is still being written: its parts are listed, not the segment."""
+        complete = (groups if closed else groups[:-1])[-LISTED_SEGMENTS:]
+        in_progress = [] if closed else groups[-1:]
         self._segments = dict(complete)
         listed = complete + in_progress
         durations = [part.duration for _, parts in listed for part in parts]

@@ -36,6 +36,7 @@ class PacketMuxer:
         self._origin: float | None = None
         self.bytes_out = 0
         self.packets_out = 0
+        self.keyframes_out = 0
 
     def mux(self, packet: MediaPacket) -> None:
         if packet.kind not in self.streams:
@@ -56,6 +57,7 @@ class PacketMuxer:
         self.container.mux(out)
         self.bytes_out += len(packet.data)
         self.packets_out += 1
+        self.keyframes_out += packet.keyframe and packet.kind == "video"
 
     def close(self) -> None:
         self.container.close()
