@@ -90,3 +90,18 @@ def test_a_segment_is_complete_as_soon_as_the_next_keyframe_is_muxed(tmp_path: P
     assert closed.newest == (0, 3) and not closed.satisfies(1, 0)
     miscounted = playlist.snapshot(muxer.playlist, 5)  # counts that disagree never close a growing segment
     assert miscounted is not None and miscounted.complete_through == -1
+
+
+def test_a_segment_is_not_closed_before_its_last_part_is_listed_and_never_changes_once_served(
+        tmp_path: Path) -> None:
+    muxer, playlist = Muxer(tmp_path), PartPlaylist(tmp_path)
+    muxer.write(0, 3)  # the next keyframe is muxed, but the muxer still holds it: three parts listed
+    early = playlist.snapshot(muxer.playlist, 2)
+    assert early is not None and early.complete_through == -1
+    muxer.write(0, 4)
+    served = playlist.snapshot(muxer.playlist, 2)
+    assert served is not None and served.complete_through == 0
+    muxer.write(0, 5)
+    (tmp_path / "part000004.ts").write_bytes(ts_part(False))  # a keyframe the probe misses: must not extend it
+    playlist.snapshot(muxer.playlist, 2)
+    assert [f.name for f in playlist.segment_files(0) or []] == [f"part{n:06d}.ts" for n in range(4)]

@@ -18,6 +18,7 @@ from pathlib import Path
 
 PART_TEMPLATE = "part%06d.ts"
 PART_SECONDS = 0.25
+GOP_SECONDS = 1.0  # the encoder puts a keyframe on every whole program second
 LISTED_SEGMENTS = 6
 SEGMENTS_WITH_PARTS = 3  # parts are listed for the newest segments only, as LL-HLS asks
 _MUXER_ENTRY = re.compile(r"^#EXTINF:([\d.]+),[^\n]*\n(part(\d+)\.ts)$", re.MULTILINE)
@@ -94,8 +95,10 @@ class PartPlaylist:
                 key = (info.st_ino, info.st_mtime_ns, info.st_size, keyframes)
                 if key != self._seen:
                     groups = self._group(self._parts(muxer_playlist.read_text()))
-                    # Only when the counts agree exactly: a miscount must never close a segment still growing.
-                    closed = bool(groups) and groups[-1][0] == keyframes - 2
+                    # Only when the counts agree exactly and the parts listed span a whole GOP: the muxer may
+                    # still hold the keyframe (it interleaves), and a segment must never grow once served.
+                    closed = bool(groups) and groups[-1][0] == keyframes - 2 \
+                        and sum(part.duration for part in groups[-1][1]) >= GOP_SECONDS - PART_SECONDS / 2
                     self._latest, self._seen = self._render(groups, closed), key
             except FileNotFoundError:
                 pass
@@ -140,7 +143,9 @@ class PartPlaylist:
 
     def _render(self, groups: list[tuple[int, list[Part]]], closed: bool) -> Snapshot:
         """Unless `closed`, the last segment is still being written: its parts are listed, not the segment."""
-        complete = (groups if closed else groups[:-1])[-LISTED_SEGMENTS:]
+        # A segment once served never changes: its parts are frozen when it is first listed.
+        complete = [(msn, self._segments.get(msn, parts))
+                    for msn, parts in (groups if closed else groups[:-1])[-LISTED_SEGMENTS:]]
         in_progress = [] if closed else groups[-1:]
         self._segments = dict(complete)
         listed = complete + in_progress
