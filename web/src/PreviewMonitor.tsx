@@ -208,7 +208,7 @@ export function PreviewMonitor({ status, timeline, refresh, previewVisible = tru
         <button onClick={() => setMuted(!muted)} disabled={!hlsUrl}>{muted ? "Unmute" : "Mute"}</button>
         <button onClick={() => video.current?.requestFullscreen()} disabled={!hlsUrl}>Fullscreen</button>
         <select aria-label="Monitor" value={monitorMode} onChange={(e) => chooseMonitor(e.target.value as MonitorMode)}
-          title="Standard: HLS, under a second behind, with sound. Low latency: about 0.3 s behind (video only).">
+          title="Standard: HLS, about 1.4 s behind, with sound. Low latency: about 0.3 s behind (video only).">
           <option value="standard">Standard monitor</option>
           <option value="low">Low-latency monitor</option>
         </select>

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, WebSocket, WebSocketDisconnect
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -30,7 +30,7 @@ from vistterstream.api.schemas import (
     PreviewStopped,
     WentLive,
 )
-from vistterstream.outputs.hls import PLAYLIST, HlsOutput
+from vistterstream.outputs.hls import PLAYLIST, HlsOutput, LivePlaylist
 from vistterstream.outputs.relay import Target
 from vistterstream.program.timeline import spec_from_model
 from vistterstream.router.events import StatusHub
@@ -216,36 +216,24 @@ def preview_event_history(session: DbSession, limit: Annotated[int, Query(ge=1, 
     return list(session.scalars(query))
 
 
-_FILE = re.compile(r"^(index\.m3u8|seg\d{6}\.ts|part\d{6}\.ts)$")
-_SEGMENT = re.compile(r"^seg(\d{6})\.ts$")
+_FILE = re.compile(r"^(index\.m3u8|seg\d{6}\.ts)$")
 BLOCKING_RELOAD_SECONDS = 3.0  # three target durations, as LL-HLS asks of a server
 _PLAYLIST_POLL = 0.02
-_MEDIA = {"Content-Type": "video/mp2t", "Cache-Control": "public, max-age=300, immutable"}
 
 
 @files.get("/preview/{run_id}/{name}", include_in_schema=False)
 async def preview_file(run_id: str, name: str, stream_router: Router,
-                       msn: Annotated[int | None, Query(alias="_HLS_msn", ge=0)] = None,
-                       part: Annotated[int | None, Query(alias="_HLS_part", ge=0)] = None) -> Response:
-    """The running preview as LL-HLS. The playlist is never cached and is held until it lists a whole
-    segment, and with `_HLS_msn=N` (and `_HLS_part=P`) until segment N (or its part P) exists: blocking
-    reload. Parts and segments never change once listed."""
+                       msn: Annotated[int | None, Query(alias="_HLS_msn", ge=0)] = None) -> Response:
+    """HLS files of the running preview. The playlist is never cached; segments never change. A playlist
+    request is held until the first playlist exists, and with `_HLS_msn=N` until segment N is listed
+    (blocking playlist reload)."""
     if not _FILE.match(name):
         raise ApiError(404, f"{name} is not a preview file.")
     if name == PLAYLIST:
-        if part is not None and msn is None:
-            raise ApiError(400, "_HLS_part: needs _HLS_msn as well.")
-        return await _playlist(stream_router, run_id, msn, part)
-    hls = _current_hls(stream_router, run_id)
-    segment = _SEGMENT.match(name)
-    try:
-        if segment is None:  # a part: renamed into place complete by the muxer
-            return Response((hls.dir / name).read_bytes(), headers=_MEDIA)
-        files = hls.parts.segment_files(int(segment.group(1)))
-        if files:  # a segment is its parts, one after the other (MPEG-TS concatenates)
-            return Response(b"".join(path.read_bytes() for path in files), headers=_MEDIA)
-    except FileNotFoundError:
-        pass
+        return await _playlist(stream_router, run_id, msn)
+    path = _current_hls(stream_router, run_id).dir / name
+    if path.is_file():  # segments are renamed into place complete and never change
+        return FileResponse(path, media_type="video/mp2t", headers={"Cache-Control": "public, max-age=300, immutable"})
     raise ApiError(404, f"{name} is not available (yet, or any more).")
 
 
@@ -256,17 +244,23 @@ def _current_hls(stream_router: StreamRouter, run_id: str) -> HlsOutput:
     return hls
 
 
-async def _playlist(stream_router: StreamRouter, run_id: str, msn: int | None, part: int | None) -> Response:
+async def _playlist(stream_router: StreamRouter, run_id: str, msn: int | None) -> Response:
     deadline = time.monotonic() + BLOCKING_RELOAD_SECONDS
+    latest: LivePlaylist | None = None
+    seen: tuple[int, int, int] | None = None
     while True:
-        playlist = _current_hls(stream_router, run_id).read_playlist()
+        hls = _current_hls(stream_router, run_id)
+        with contextlib.suppress(FileNotFoundError):
+            info = hls.playlist.stat()  # the muxer renames a new file into place: a new inode each time
+            if (info.st_ino, info.st_mtime_ns, info.st_size) != seen:
+                latest, seen = hls.read_playlist(), (info.st_ino, info.st_mtime_ns, info.st_size)
         expired = time.monotonic() >= deadline
-        if playlist is not None and playlist.complete_through >= 0:  # players need one whole segment
-            if msn is not None and playlist.too_far(msn):
+        if latest is not None:
+            if msn is not None and msn > latest.last_sequence + 2:
                 raise ApiError(400, f"_HLS_msn: segment {msn} is too far ahead; the playlist ends at "
-                                    f"{playlist.newest[0]}.")
-            if msn is None or playlist.satisfies(msn, part) or expired:
-                return Response(playlist.text, media_type="application/vnd.apple.mpegurl",
+                                    f"{latest.last_sequence}.")
+            if msn is None or latest.last_sequence >= msn or expired:
+                return Response(latest.text, media_type="application/vnd.apple.mpegurl",
                                 headers={"Cache-Control": "no-cache, no-store, must-revalidate"})
         elif expired:
             raise ApiError(404, f"{PLAYLIST} is not available yet: the preview is still starting.")

@@ -1,11 +1,14 @@
-"""HLS preview output: quarter-second MPEG-TS parts in a per-run temp dir, served as LL-HLS (llhls.py)."""
+"""HLS preview output: 1 s MPEG-TS segments and a live playlist in a per-run temp dir, served with
+blocking playlist reload (LL-HLS `_HLS_msn`) so a player learns of each segment the moment it is written."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
 import logging
+import math
 import os
+import re
 import shutil
 import threading
 import time
@@ -16,7 +19,6 @@ from typing import Any
 import av
 
 from vistterstream.outputs.base import OutputError, OutputState
-from vistterstream.outputs.llhls import PART_SECONDS, PART_TEMPLATE, PartPlaylist, Snapshot
 from vistterstream.outputs.muxer import PacketMuxer
 from vistterstream.program.bus import PacketBus, Subscription
 from vistterstream.store.db import describe_os_error
@@ -39,25 +41,48 @@ def remove_leftovers(media_dir: Path) -> int:
     return removed
 
 
-MUXER_PLAYLIST = "parts.m3u8"  # FFmpeg's own list of parts; players get PLAYLIST, built from it
-MUXER_LIST_SIZE = 32  # parts kept by the muxer: the served six segments plus the one in progress
+SEGMENT_SECONDS = 1
+LIST_SIZE = 6
+_MEDIA_SEQUENCE = re.compile(r"^#EXT-X-MEDIA-SEQUENCE:(\d+)", re.MULTILINE)
+_TARGET_DURATION = re.compile(r"^#EXT-X-TARGETDURATION:([\d.]+)$", re.MULTILINE)
+_SEGMENT = re.compile(r"^[^#\s]", re.MULTILINE)
 
 
-def hls_options(list_size: int = MUXER_LIST_SIZE) -> dict[str, str]:
+def hls_options(segment_seconds: int = SEGMENT_SECONDS, list_size: int = LIST_SIZE) -> dict[str, str]:
+    # One segment per GOP, each starting at a keyframe. Half-second segments cut mid-GOP (split_by_time) put
+    # the picture ~0.8 s behind when a player starts with the preview, but a player that joins a running
+    # preview on a segment without a keyframe never settles (1.5-2.5 s): segments must stay independent.
     return {
-        "hls_time": str(PART_SECONDS),
+        "hls_time": str(segment_seconds),
         "hls_list_size": str(list_size),
-        "hls_flags": "delete_segments+temp_file+omit_endlist+split_by_time",
+        "hls_flags": "delete_segments+independent_segments+temp_file+omit_endlist",
         "hls_allow_cache": "0",
         "hls_segment_type": "mpegts",
     }
+
+
+class LivePlaylist:
+    """The muxer's playlist as served: EXT-X-SERVER-CONTROL announcing blocking reload, next to an integer
+    EXT-X-TARGETDURATION of at least 1 (FFmpeg rounds sub-second segments down to 0, which players reject)."""
+
+    def __init__(self, text: str) -> None:
+        match = _MEDIA_SEQUENCE.search(text)
+        first = int(match.group(1)) if match else 0
+        self.segments = len(_SEGMENT.findall(text))
+        self.last_sequence = first + self.segments - 1  # -1 while the playlist lists no segment yet
+        self.text = _TARGET_DURATION.sub(self._target_duration, text, count=1)
+
+    @staticmethod
+    def _target_duration(match: re.Match[str]) -> str:
+        seconds = max(1, math.ceil(float(match.group(1))))
+        return f"#EXT-X-TARGETDURATION:{seconds}\n#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES"
 
 
 class HlsOutput:
     """Writes the program as HLS. If the disk fills up it fails with a clear error, removes its files, waits
     for space and starts again under a new run id (players follow the new URL); the program is untouched."""
 
-    def __init__(self, bus: PacketBus, media_dir: Path, *, list_size: int = MUXER_LIST_SIZE,
+    def __init__(self, bus: PacketBus, media_dir: Path, *, list_size: int = LIST_SIZE,
                  min_free_bytes: int = MIN_FREE_WHILE_RUNNING) -> None:
         self.bus = bus
         self.media_dir = media_dir
@@ -73,7 +98,6 @@ class HlsOutput:
         self.recoveries = 0
         self._muxer: PacketMuxer | None = None
         self._last_sweep = 0.0
-        self.parts = PartPlaylist(self.dir)
 
     @property
     def dir(self) -> Path:
@@ -81,13 +105,12 @@ class HlsOutput:
 
     @property
     def playlist(self) -> Path:
-        """The muxer's playlist (of parts); it exists once the first part is written."""
-        return self.dir / MUXER_PLAYLIST
+        return self.dir / PLAYLIST
 
-    def read_playlist(self) -> Snapshot | None:
-        """The LL-HLS playlist as served; None before the first part is written."""
-        muxer = self._muxer
-        return self.parts.snapshot(self.playlist, muxer.keyframes_out if muxer else 0)
+    def read_playlist(self) -> LivePlaylist:
+        """The playlist as served, read in one go: the muxer replaces it every segment, and a file streamed
+        after its size was taken could be a newer, longer one (a truncated answer stalls the player)."""
+        return LivePlaylist(self.playlist.read_text())
 
     def start(self) -> None:
         self._make_dir()
@@ -111,7 +134,6 @@ class HlsOutput:
             self.dir.mkdir(parents=True, exist_ok=False)
         except OSError as exc:
             raise OutputError(describe_os_error(exc, self.dir)) from exc
-        self.parts = PartPlaylist(self.dir)
         self._sub = self.bus.subscribe("hls", max_packets=600)  # a new run starts at the latest keyframe
 
     def _run(self) -> None:
@@ -144,7 +166,7 @@ class HlsOutput:
         assert self._sub is not None
         container = av.open(str(self.playlist), "w", format="hls", options={
             **hls_options(list_size=self._list_size),
-            "hls_segment_filename": str(self.dir / PART_TEMPLATE),
+            "hls_segment_filename": str(self.dir / "seg%06d.ts"),
         })
         self._muxer = PacketMuxer(container, self.bus.info)
         cpu_origin, last_space_check = time.thread_time() - self.cpu_seconds, 0.0

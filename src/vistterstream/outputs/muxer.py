@@ -13,9 +13,8 @@ from vistterstream.program.bus import MediaPacket, StreamInfo
 class PacketMuxer:
     """Adds H.264 (+ AAC) streams described by StreamInfo to a container and muxes bus packets into it.
 
-    Each output starts at time 0 with a keyframe on a whole program second, whenever in the program it
-    joined: a player or platform decodes from its first packet, and the HLS muxer's quarter-second grid
-    (counted from its first packet) meets every later keyframe (the encoder puts them on whole seconds).
+    Each output starts at time 0 with a video keyframe, whenever in the program it joined, so a player or
+    platform can decode from its first packet (at a program's start the first packets can be audio).
     Without `audio`, audio packets are skipped (a video-only container never waits to interleave).
     """
 
@@ -36,14 +35,13 @@ class PacketMuxer:
         self._origin: float | None = None
         self.bytes_out = 0
         self.packets_out = 0
-        self.keyframes_out = 0
 
     def mux(self, packet: MediaPacket) -> None:
         if packet.kind not in self.streams:
             return
         if self._origin is None:
-            if packet.kind != "video" or not packet.keyframe or packet.pts * packet.time_base % 1:
-                return  # audio comes first at a program's start; off-grid only when the clock skipped
+            if packet.kind != "video" or not packet.keyframe:
+                return
             self._origin = packet.seconds
         offset = round(self._origin / packet.time_base)
         dts = packet.dts - offset
@@ -57,7 +55,6 @@ class PacketMuxer:
         self.container.mux(out)
         self.bytes_out += len(packet.data)
         self.packets_out += 1
-        self.keyframes_out += packet.keyframe and packet.kind == "video"
 
     def close(self) -> None:
         self.container.close()
