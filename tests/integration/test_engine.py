@@ -71,6 +71,7 @@ def test_cuts_and_fade_packaged_to_hls(engine: Engine, tmp_path: Path) -> None:
     try:
         wait_until(lambda: len(list(hls.dir.glob("seg*.ts"))) >= 7, 20, "seven HLS segments")
         playlist = hls.read_playlist()
+        assert playlist is not None
         segments = sorted(hls.dir.glob("seg*.ts"))[:6]  # complete ones only; the newest may be in progress
         frames, rate = decode_segments(segments)
     finally:

@@ -30,7 +30,7 @@ from vistterstream.api.schemas import (
     PreviewStopped,
     WentLive,
 )
-from vistterstream.outputs.hls import PLAYLIST, HlsOutput, LivePlaylist
+from vistterstream.outputs.hls import PLAYLIST, HlsOutput
 from vistterstream.outputs.relay import Target
 from vistterstream.program.timeline import spec_from_model
 from vistterstream.router.events import StatusHub
@@ -246,14 +246,8 @@ def _current_hls(stream_router: StreamRouter, run_id: str) -> HlsOutput:
 
 async def _playlist(stream_router: StreamRouter, run_id: str, msn: int | None) -> Response:
     deadline = time.monotonic() + BLOCKING_RELOAD_SECONDS
-    latest: LivePlaylist | None = None
-    seen: tuple[int, int, int] | None = None
     while True:
-        hls = _current_hls(stream_router, run_id)
-        with contextlib.suppress(FileNotFoundError):
-            info = hls.playlist.stat()  # the muxer renames a new file into place: a new inode each time
-            if (info.st_ino, info.st_mtime_ns, info.st_size) != seen:
-                latest, seen = hls.read_playlist(), (info.st_ino, info.st_mtime_ns, info.st_size)
+        latest = _current_hls(stream_router, run_id).read_playlist()
         expired = time.monotonic() >= deadline
         if latest is not None:
             if msn is not None and msn > latest.last_sequence + 2:

@@ -51,7 +51,7 @@ _SEGMENT = re.compile(r"^[^#\s]", re.MULTILINE)
 def hls_options(segment_seconds: int = SEGMENT_SECONDS, list_size: int = LIST_SIZE) -> dict[str, str]:
     # One segment per GOP, each starting at a keyframe. Half-second segments cut mid-GOP (split_by_time) put
     # the picture ~0.8 s behind when a player starts with the preview, but a player that joins a running
-    # preview on a segment without a keyframe never settles (1.5-2.5 s): segments must stay independent.
+    # preview on a segment without a keyframe never settles (1.2-2.2 s): segments must stay independent.
     return {
         "hls_time": str(segment_seconds),
         "hls_list_size": str(list_size),
@@ -98,6 +98,7 @@ class HlsOutput:
         self.recoveries = 0
         self._muxer: PacketMuxer | None = None
         self._last_sweep = 0.0
+        self._served: tuple[tuple[int, int, int], LivePlaylist] | None = None  # (file identity, parsed)
 
     @property
     def dir(self) -> Path:
@@ -107,10 +108,19 @@ class HlsOutput:
     def playlist(self) -> Path:
         return self.dir / PLAYLIST
 
-    def read_playlist(self) -> LivePlaylist:
-        """The playlist as served, read in one go: the muxer replaces it every segment, and a file streamed
-        after its size was taken could be a newer, longer one (a truncated answer stalls the player)."""
-        return LivePlaylist(self.playlist.read_text())
+    def read_playlist(self) -> LivePlaylist | None:
+        """The playlist as served (None before the muxer has written one), read in one go: a file streamed
+        after its size was taken could be a newer, longer one (a truncated answer stalls the player). The
+        muxer renames each new playlist into place, a new inode each time, so one parse serves every viewer
+        until the next segment."""
+        try:
+            info = self.playlist.stat()
+            identity = (info.st_ino, info.st_mtime_ns, info.st_size)
+            if self._served is None or self._served[0] != identity:
+                self._served = (identity, LivePlaylist(self.playlist.read_text()))
+        except FileNotFoundError:
+            return None
+        return self._served[1]
 
     def start(self) -> None:
         self._make_dir()
